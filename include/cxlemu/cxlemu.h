@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file cxlemu.h
+ * @brief Umbrella header: includes every public header of libcxlemu.
+ */
+#ifndef CXLEMU_CXLEMU_H
+#define CXLEMU_CXLEMU_H
+
+#include <cxlemu/common.h>
+#include <cxlemu/decode.h>
+#include <cxlemu/route.h>
+
+#endif /* CXLEMU_CXLEMU_H */

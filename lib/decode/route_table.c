@@ -1,0 +1,416 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Compiles a window and its hierarchy into a flat route table.
+ *
+ * Decoder bases and sizes are 256 MiB multiples, so the window splits into
+ * segments: HPA ranges over which every component has the same decoder (or
+ * none).  Within a segment, every selection is (offset / g) mod w with g a
+ * power of two dividing 256 MiB, so the endpoint an HPA reaches repeats with
+ * a period P = lcm(g * w) over the selecting decoders (a power of two, or
+ * three times one: at most 3 * 2^18 bytes) and is constant over units of
+ * u = min(g) bytes.  The table stores, per segment, the P / u slots of one
+ * period, each naming a target record (an endpoint decoder, or a miss), and
+ * a chunk index turns an HPA into its segment with one shift.  The slots
+ * are filled by walking one HPA per slot with the reference walker, so the
+ * table has exactly its semantics.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../internal.h"
+#include "decode_priv.h"
+#include "route_priv.h"
+
+#define MAX_CHUNKS (UINT32_C(1) << 20)
+
+struct table_priv {
+	struct cxlemu_route_table pub; /* first: the public pointer */
+	uint32_t nsegs, nchunks, nslots, ntargets;
+	uint64_t bytes;
+};
+
+/* Per-segment working state. */
+struct seg_build {
+	uint64_t base, end;
+	unsigned int unit_shift, pow2_shift;
+	bool mod3;
+	uint32_t nslots, ntargets;
+	uint16_t *slot;
+	struct cxlemu_route_target *targets;
+	/* what each target record stands for, to share records */
+	uint64_t *key;
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static unsigned int ctz64(uint64_t v)
+{
+	unsigned int n = 0;
+
+	while (!(v & 1)) {
+		v >>= 1;
+		n++;
+	}
+	return n;
+}
+
+/* Marks the nodes reachable from the window (description already valid). */
+static void mark(const struct cxlemu_route_node *nodes, uint32_t idx,
+		 uint8_t *seen)
+{
+	const struct cxlemu_route_node *n;
+	unsigned int i, j, ways;
+
+	if (idx == CXLEMU_NO_NODE || seen[idx])
+		return;
+	seen[idx] = 1;
+	n = &nodes[idx];
+	if (n->kind == CXLEMU_NODE_PORT) {
+		mark(nodes, n->below, seen);
+		return;
+	}
+	if (n->kind != CXLEMU_NODE_SWITCH)
+		return;
+	for (i = 0; i < n->ndecoders; i++) {
+		cxlemu_eiw_to_ways(n->decoders[i].eiw, &ways);
+		for (j = 0; j < ways; j++)
+			mark(nodes, n->decoders[i].targets[j], seen);
+	}
+}
+
+/* Period of the selections in [s, e): unit shift, pow2 shift, factor 3. */
+static void seg_period(const struct cxlemu_route_window *w,
+		       const struct cxlemu_route_node *nodes, uint32_t nnodes,
+		       const uint8_t *seen, struct seg_build *sb)
+{
+	unsigned int min_g = 64, max_p2 = 0, i;
+	bool three = false, any = false;
+	uint32_t k;
+	struct cxlemu_ilv p;
+
+	/* The window itself selects a host bridge. */
+	cxlemu_decode_params(w->eiw, w->eig, &p);
+	if (p.ways > 1) {
+		any = true;
+		min_g = p.ig_shift;
+		max_p2 = p.ig_shift + p.iw_shift;
+		three = p.div3;
+	}
+	for (k = 0; k < nnodes; k++) {
+		const struct cxlemu_route_node *n = &nodes[k];
+
+		if (!seen[k] || n->kind != CXLEMU_NODE_SWITCH)
+			continue;
+		for (i = 0; i < n->ndecoders; i++) {
+			const struct cxlemu_route_decoder *d = &n->decoders[i];
+
+			/* Decoders either cover the segment whole or not. */
+			if (sb->base < d->base || sb->base - d->base >= d->size)
+				continue;
+			cxlemu_decode_params(d->eiw, d->eig, &p);
+			if (p.ways == 1)
+				continue;
+			if (!any || p.ig_shift < min_g)
+				min_g = p.ig_shift;
+			if (!any || p.ig_shift + p.iw_shift > max_p2)
+				max_p2 = p.ig_shift + p.iw_shift;
+			three |= p.div3;
+			any = true;
+		}
+	}
+	if (!any) {
+		/* Nothing interleaves here: one slot covers the segment. */
+		sb->unit_shift = 28;
+		sb->pow2_shift = 0;
+		sb->mod3 = false;
+		sb->nslots = 1;
+		return;
+	}
+	sb->unit_shift = min_g;
+	sb->pow2_shift = max_p2 - min_g;
+	sb->mod3 = three;
+	sb->nslots = (three ? 3u : 1u) << sb->pow2_shift;
+}
+
+static int target_for(struct seg_build *sb, const struct cxlemu_route_node *nodes,
+		      int rc, const struct cxlemu_route_info *info)
+{
+	uint32_t node = 0, dec = 0, i;
+	struct cxlemu_route_target *t;
+	uint64_t key;
+
+	if (rc == 0) {
+		node = info->path[info->depth - 1];
+		dec = info->decoder;
+		key = (uint64_t)node << 32 | dec;
+	} else {
+		/* Misses are shared by (level, id). */
+		key = UINT64_C(1) << 63 |
+		      (uint64_t)CXLEMU_ROUTE_MISS_LEVEL(rc) << 32 | info->ep;
+	}
+	for (i = 0; i < sb->ntargets; i++)
+		if (sb->key[i] == key)
+			return (int)i;
+	t = &sb->targets[sb->ntargets];
+	memset(t, 0, sizeof(*t));
+	if (rc == 0) {
+		const struct cxlemu_route_decoder *d = &nodes[node].decoders[dec];
+		struct cxlemu_ilv p;
+
+		cxlemu_decode_params(d->eiw, d->eig, &p);
+		t->hpa_base = d->base;
+		t->dpa_base = d->dpa_base;
+		t->id = nodes[node].id;
+		t->ig_shift = (uint8_t)p.ig_shift;
+		t->iw_shift = (uint8_t)p.iw_shift;
+		t->div3 = p.div3 ? UINT64_MAX : 0;
+		t->rc = 0;
+	} else {
+		t->id = info->ep;
+		t->rc = (uint16_t)rc;
+	}
+	sb->key[sb->ntargets] = key;
+	return (int)sb->ntargets++;
+}
+
+static int build_segment(const struct cxlemu_route_window *w,
+			 const struct cxlemu_route_node *nodes, uint32_t nnodes,
+			 const uint8_t *seen, struct seg_build *sb)
+{
+	struct cxlemu_route_info info;
+	uint32_t k;
+	int rc, t;
+
+	seg_period(w, nodes, nnodes, seen, sb);
+	sb->slot = calloc(sb->nslots, sizeof(*sb->slot));
+	sb->targets = calloc(sb->nslots, sizeof(*sb->targets));
+	sb->key = calloc(sb->nslots, sizeof(*sb->key));
+	if (!sb->slot || !sb->targets || !sb->key)
+		return -ENOMEM;
+	for (k = 0; k < sb->nslots; k++) {
+		uint64_t hpa = sb->base + ((uint64_t)k << sb->unit_shift);
+
+		rc = cxlemu_walk_hpa(w, nodes, nnodes, hpa, &info);
+		if (rc < 0)
+			return rc;
+		t = target_for(sb, nodes, rc, &info);
+		sb->slot[k] = (uint16_t)t;
+	}
+	return 0;
+}
+
+static void free_segs(struct seg_build *sbs, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; sbs && i < n; i++) {
+		free(sbs[i].slot);
+		free(sbs[i].targets);
+		free(sbs[i].key);
+	}
+	free(sbs);
+}
+
+/* Collects the window's boundaries: its ends and every decoder's, clipped. */
+static int boundaries(const struct cxlemu_route_window *w,
+		      const struct cxlemu_route_node *nodes, uint32_t nnodes,
+		      const uint8_t *seen, uint64_t **out, uint32_t *count)
+{
+	uint64_t wend = w->base + w->size, *b;
+	uint32_t n = 2, k, i;
+	size_t cap = 2;
+
+	for (k = 0; k < nnodes; k++)
+		if (seen[k])
+			cap += 2 * (size_t)nodes[k].ndecoders;
+	b = malloc(cap * sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b[0] = w->base;
+	b[1] = wend;
+	for (k = 0; k < nnodes; k++) {
+		if (!seen[k])
+			continue;
+		for (i = 0; i < nodes[k].ndecoders; i++) {
+			const struct cxlemu_route_decoder *d = &nodes[k].decoders[i];
+			uint64_t e = d->base + d->size;
+
+			if (d->base > w->base && d->base < wend)
+				b[n++] = d->base;
+			if (e > w->base && e < wend)
+				b[n++] = e;
+		}
+	}
+	qsort(b, n, sizeof(*b), cmp_u64);
+	for (i = 1, k = 1; i < n; i++)
+		if (b[i] != b[k - 1])
+			b[k++] = b[i];
+	*out = b;
+	*count = k;
+	return 0;
+}
+
+int cxlemu_route_table_build(struct cxlemu_ctx *ctx,
+			     const struct cxlemu_route_window *w,
+			     const struct cxlemu_route_node *nodes,
+			     uint32_t nnodes, struct cxlemu_route_table **out)
+{
+	struct seg_build *sbs = NULL;
+	struct table_priv *tp = NULL;
+	struct cxlemu_xormaps x;
+	uint64_t *bounds = NULL, shift_bits;
+	uint32_t nb = 0, nsegs, nchunks, nslots = 0, ntargets = 0, i, c, s;
+	unsigned int shift = 63;
+	uint8_t *seen = NULL;
+	size_t bytes, off_chunk, off_seg, off_slot, off_tgt;
+	char *mem;
+	int rc;
+
+	if (!out)
+		return -EINVAL;
+	*out = NULL;
+	rc = cxlemu_route_check(ctx, w, nodes, nnodes);
+	if (rc)
+		return rc;
+	seen = calloc(nnodes ? nnodes : 1, 1);
+	if (!seen)
+		return -ENOMEM;
+	for (i = 0; i < CXLEMU_MAX_WAYS; i++) {
+		unsigned int ways;
+
+		cxlemu_eiw_to_ways(w->eiw, &ways);
+		if (i < ways)
+			mark(nodes, w->targets[i], seen);
+	}
+	rc = boundaries(w, nodes, nnodes, seen, &bounds, &nb);
+	if (rc)
+		goto out;
+	nsegs = nb - 1;
+	/* The chunk size is the largest power of two all boundaries share. */
+	for (i = 1; i + 1 < nb; i++) {
+		shift_bits = ctz64(bounds[i] - w->base);
+		if (shift_bits < shift)
+			shift = (unsigned int)shift_bits;
+	}
+	if (shift >= 63)
+		nchunks = 1;
+	else if (((w->size - 1) >> shift) + 1 > MAX_CHUNKS) {
+		cxlemu_err(ctx, "window %u: decoder boundaries need %llu chunk entries (at most %u)",
+			   w->id, (unsigned long long)(((w->size - 1) >> shift) + 1),
+			   MAX_CHUNKS);
+		rc = -E2BIG;
+		goto out;
+	} else
+		nchunks = (uint32_t)(((w->size - 1) >> shift) + 1);
+
+	sbs = calloc(nsegs, sizeof(*sbs));
+	if (!sbs) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (s = 0; s < nsegs; s++) {
+		sbs[s].base = bounds[s];
+		sbs[s].end = bounds[s + 1];
+		rc = build_segment(w, nodes, nnodes, seen, &sbs[s]);
+		if (rc)
+			goto out;
+		nslots += sbs[s].nslots;
+		ntargets += sbs[s].ntargets;
+	}
+
+	/* One block: header, chunk index, segments, slots, targets. */
+	off_chunk = (sizeof(*tp) + 63) & ~(size_t)63;
+	off_seg = (off_chunk + nchunks * sizeof(uint32_t) + 63) & ~(size_t)63;
+	off_tgt = (off_seg + nsegs * sizeof(struct cxlemu_route_segment) + 63) &
+		  ~(size_t)63;
+	off_slot = off_tgt + ntargets * sizeof(struct cxlemu_route_target);
+	bytes = off_slot + nslots * sizeof(uint16_t);
+	mem = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+	if (!mem) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	memset(mem, 0, bytes);
+	tp = (struct table_priv *)mem;
+	{
+		uint32_t *chunk = (uint32_t *)(mem + off_chunk);
+		struct cxlemu_route_segment *segs =
+			(struct cxlemu_route_segment *)(mem + off_seg);
+		struct cxlemu_route_target *tg =
+			(struct cxlemu_route_target *)(mem + off_tgt);
+		uint16_t *sl = (uint16_t *)(mem + off_slot);
+
+		for (s = 0; s < nsegs; s++) {
+			struct seg_build *sb = &sbs[s];
+
+			segs[s].base = sb->base;
+			segs[s].unit_shift = (uint8_t)sb->unit_shift;
+			segs[s].pow2_shift = (uint8_t)sb->pow2_shift;
+			segs[s].lo_mask = (UINT64_C(1) << sb->pow2_shift) - 1;
+			segs[s].mod3_mask = sb->mod3 ? 3 : 0;
+			memcpy(tg, sb->targets, sb->ntargets * sizeof(*tg));
+			memcpy(sl, sb->slot, sb->nslots * sizeof(*sl));
+			segs[s].targets = tg;
+			segs[s].slot = sl;
+			tg += sb->ntargets;
+			sl += sb->nslots;
+		}
+		for (c = 0, s = 0; c < nchunks; c++) {
+			uint64_t a = w->base + (shift >= 63 ? 0 : (uint64_t)c << shift);
+
+			while (s + 1 < nsegs && a >= sbs[s].end)
+				s++;
+			chunk[c] = s;
+		}
+		tp->pub.chunk = chunk;
+		tp->pub.segs = segs;
+	}
+	tp->pub.base = w->base;
+	tp->pub.size = w->size;
+	tp->pub.window_id = w->id;
+	tp->pub.chunk_shift = (uint8_t)shift;
+	cxlemu_window_xormaps(w, &x);
+	tp->pub.nxor = x.count;
+	for (i = 0; i < x.count; i++) {
+		tp->pub.xor_pivot[i] = x.pivot[i];
+		tp->pub.xor_other[i] = x.other[i];
+	}
+	tp->nsegs = nsegs;
+	tp->nchunks = nchunks;
+	tp->nslots = nslots;
+	tp->ntargets = ntargets;
+	tp->bytes = bytes;
+	*out = &tp->pub;
+	cxlemu_dbg(ctx, "window %u: %u segments, %u chunks, %u slots, %u targets, %zu bytes",
+		   w->id, nsegs, nchunks, nslots, ntargets, bytes);
+	rc = 0;
+out:
+	free_segs(sbs, sbs ? nsegs : 0);
+	free(bounds);
+	free(seen);
+	return rc;
+}
+
+void cxlemu_route_table_free(struct cxlemu_route_table *t)
+{
+	free(t);
+}
+
+void cxlemu_route_table_stats(const struct cxlemu_route_table *t,
+			      struct cxlemu_route_table_stats *st)
+{
+	const struct table_priv *tp = (const struct table_priv *)t;
+
+	if (!t || !st)
+		return;
+	st->segments = tp->nsegs;
+	st->chunks = tp->nchunks;
+	st->slots = tp->nslots;
+	st->targets = tp->ntargets;
+	st->bytes = tp->bytes;
+}
