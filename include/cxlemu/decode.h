@@ -132,14 +132,18 @@ CXLEMU_EXPORT int cxlemu_dpa_to_hpa(uint64_t dpa_off, unsigned int pos,
  * Each map selects HPA bits whose XOR (XORALLBITS, Table 9-22) becomes one
  * bit of the target index.  The library models this, as Linux does, as a
  * bijection between the system physical address the CPU issues (SPA) and
- * the HPA the CXL hierarchy decodes with modulo arithmetic: map i replaces
- * its lowest set bit (its pivot) with the parity of the address bits it
- * selects.  Build with cxlemu_xormaps_init().
+ * the HPA the CXL hierarchy decodes with modulo arithmetic: the lowest set
+ * bit of map i (its pivot) is replaced by XORALLBITS(SPA & map i), every
+ * parity taken from the original SPA as Table 9-22 does.  Pivots must be
+ * distinct and the maps must form a bijection (checked by
+ * cxlemu_xormaps_init()).  Build with cxlemu_xormaps_init().
  */
 struct cxlemu_xormaps {
 	uint8_t count;                          /**< number of maps, 0..4 */
 	uint8_t pivot[CXLEMU_MAX_XORMAPS];      /**< lowest set bit of map i */
-	uint8_t reserved[3];                    /**< zero */
+	uint8_t inv[CXLEMU_MAX_XORMAPS];        /**< inverse matrix rows */
+	uint8_t reserved[7];                    /**< zero */
+	uint64_t pivots;                        /**< all pivot bits */
 	uint64_t map[CXLEMU_MAX_XORMAPS];       /**< map i as given */
 	uint64_t other[CXLEMU_MAX_XORMAPS];     /**< map i without its pivot */
 };
@@ -151,13 +155,14 @@ struct cxlemu_xormaps {
  * @param maps  the CXIMS XORMAP values, in target-index bit order
  * @param count number of maps, 0..CXLEMU_MAX_XORMAPS
  * @return 0, or -EINVAL for a zero map, a map with bits at or above 2^52,
- *         too many maps, or a NULL pointer
+ *         two maps with the same lowest bit, maps that do not form a
+ *         bijection, too many maps, or a NULL pointer
  */
 CXLEMU_EXPORT int cxlemu_xormaps_init(struct cxlemu_xormaps *x,
 				      const uint64_t *maps, unsigned int count);
 
 /**
- * Applies XOR maps in the SPA -> HPA direction (maps 0..count-1 in order).
+ * Applies XOR maps in the SPA -> HPA direction.
  * @param x    prepared maps
  * @param addr system physical address
  * @return the HPA the hierarchy decodes
@@ -166,8 +171,8 @@ CXLEMU_EXPORT uint64_t cxlemu_xor_spa_to_hpa(const struct cxlemu_xormaps *x,
 					     uint64_t addr);
 
 /**
- * Applies XOR maps in the HPA -> SPA direction (maps in reverse order), the
- * exact inverse of cxlemu_xor_spa_to_hpa().
+ * Applies XOR maps in the HPA -> SPA direction, the exact inverse of
+ * cxlemu_xor_spa_to_hpa().
  * @param x    prepared maps
  * @param addr HPA as decoded by the hierarchy
  * @return the system physical address

@@ -276,9 +276,9 @@ static inline int cxlemu_route(const struct cxlemu_route_table *t,
 		*ep = t->window_id;
 		return CXLEMU_ROUTE_MISS;
 	}
-	/* SPA -> HPA (CXIMS): each map replaces its pivot bit by a parity. */
+	/* SPA -> HPA (CXIMS, Table 9-22): pivots become parities of the SPA. */
 	for (i = 0; i < t->nxor; i++)
-		h ^= CXLEMU_PARITY_(h & t->xor_other[i]) << t->xor_pivot[i];
+		h ^= CXLEMU_PARITY_(hpa & t->xor_other[i]) << t->xor_pivot[i];
 	s = &t->segs[t->chunk[off >> t->chunk_shift]];
 	/* Slot of the HPA within the segment's repeating pattern. */
 	x = (h - s->base) >> s->unit_shift;
