@@ -194,24 +194,23 @@ CXLEMU_EXPORT int cxlemu_route_check(struct cxlemu_ctx *ctx,
 /** @cond INTERNAL */
 /* Layout used by the inline hot path; treat as opaque. */
 struct cxlemu_route_target {
-	uint64_t hpa_base; /* endpoint decoder base */
-	uint64_t dpa_base; /* endpoint decoder DPA base */
+	/* DPA = dpa0 + n * dpp + (offset in the slot), n the period index */
+	uint64_t dpa0;     /* DPA of the slot's first byte in period 0 */
+	uint32_t dpp;      /* DPA bytes per period at this endpoint */
 	uint32_t id;       /* endpoint id, or id of the component that missed */
 	uint16_t rc;       /* 0, or CXLEMU_ROUTE_MISS | level */
-	uint8_t ig_shift;  /* log2 granularity */
-	uint8_t iw_shift;  /* log2 of the power-of-two factor of ways */
-	uint64_t div3;     /* all ones for 3/6/12 ways, else 0 */
+	uint8_t reserved[6];
 };
 
 struct cxlemu_route_segment {
 	uint64_t base;      /* first HPA of the segment */
 	uint64_t lo_mask;   /* (1 << pow2_shift) - 1 */
-	uint64_t mod3_mask; /* 3 if the slot count has a factor 3, else 0 */
-	const uint16_t *slot; /* slot -> index in targets */
-	const struct cxlemu_route_target *targets;
+	uint64_t unit_mask; /* (1 << unit_shift) - 1 */
+	const struct cxlemu_route_target *slots; /* one period of the pattern */
 	uint8_t unit_shift; /* log2 of the bytes one slot covers */
 	uint8_t pow2_shift; /* log2 of the power-of-two factor of slots */
-	uint8_t reserved[6];
+	uint8_t mod3;       /* the slot count has a factor 3 */
+	uint8_t reserved[5];
 };
 
 struct cxlemu_route_table {
@@ -221,18 +220,24 @@ struct cxlemu_route_table {
 	const struct cxlemu_route_segment *segs;
 	uint32_t window_id;
 	uint8_t chunk_shift;
-	uint8_t nxor;
-	uint8_t xor_pivot[CXLEMU_MAX_XORMAPS];
-	uint8_t reserved[2];
-	uint64_t xor_other[CXLEMU_MAX_XORMAPS];
+	uint8_t nxor;         /* XOR maps, 0 for modulo */
+	uint8_t xor_pivot0;   /* pivot of map 0; map i pivots at bit pivot0 + i */
+	uint8_t reserved;
+	uint64_t xor_other[CXLEMU_MAX_XORMAPS]; /* map i without its pivot */
 	/* library-private fields follow */
 };
 
 #if defined(__GNUC__)
 #define CXLEMU_UNLIKELY_(x) __builtin_expect(!!(x), 0)
+#define CXLEMU_HOT_INLINE_ static inline __attribute__((always_inline))
+#if defined(__POPCNT__)
+#define CXLEMU_PARITY_(x) ((uint64_t)__builtin_popcountll(x) & 1)
+#else
 #define CXLEMU_PARITY_(x) ((uint64_t)__builtin_parityll(x))
+#endif
 #else
 #define CXLEMU_UNLIKELY_(x) (x)
+#define CXLEMU_HOT_INLINE_ static inline
 static inline uint64_t cxlemu_parity_(uint64_t x)
 {
 	x ^= x >> 32; x ^= x >> 16; x ^= x >> 8;
@@ -243,7 +248,7 @@ static inline uint64_t cxlemu_parity_(uint64_t x)
 #endif
 
 /* floor(x / 3) for x < 2^64, by multiplication (no divide instruction). */
-static inline uint64_t cxlemu_div3_(uint64_t x)
+CXLEMU_HOT_INLINE_ uint64_t cxlemu_div3_(uint64_t x)
 {
 	__extension__ typedef unsigned __int128 cxlemu_u128_;
 	return (uint64_t)(((cxlemu_u128_)x * UINT64_C(0xAAAAAAAAAAAAAAAB)) >> 65);
@@ -264,35 +269,51 @@ static inline uint64_t cxlemu_div3_(uint64_t x)
  * @return 0 when routed, else CXLEMU_ROUTE_MISS | level (see
  *         CXLEMU_ROUTE_MISS_LEVEL())
  */
-static inline int cxlemu_route(const struct cxlemu_route_table *t,
-			       uint64_t hpa, uint32_t *ep, uint64_t *dpa)
+CXLEMU_HOT_INLINE_ int cxlemu_route(const struct cxlemu_route_table *t,
+				    uint64_t hpa, uint32_t *ep, uint64_t *dpa)
 {
 	const struct cxlemu_route_segment *s;
 	const struct cxlemu_route_target *tg;
-	uint64_t off = hpa - t->base, h = hpa, x, hi, slot, eo, q;
-	unsigned int i;
+	uint64_t off = hpa - t->base, h = hpa, x, n, slot;
 
 	if (CXLEMU_UNLIKELY_(off >= t->size)) {
 		*ep = t->window_id;
+		*dpa = 0;
 		return CXLEMU_ROUTE_MISS;
 	}
 	/* SPA -> HPA (CXIMS, Table 9-22): pivots become parities of the SPA. */
-	for (i = 0; i < t->nxor; i++)
-		h ^= CXLEMU_PARITY_(hpa & t->xor_other[i]) << t->xor_pivot[i];
+	switch (t->nxor) {
+	case 4:
+		h ^= CXLEMU_PARITY_(hpa & t->xor_other[3]) << (t->xor_pivot0 + 3);
+		/* fall through */
+	case 3:
+		h ^= CXLEMU_PARITY_(hpa & t->xor_other[2]) << (t->xor_pivot0 + 2);
+		/* fall through */
+	case 2:
+		h ^= CXLEMU_PARITY_(hpa & t->xor_other[1]) << (t->xor_pivot0 + 1);
+		/* fall through */
+	case 1:
+		h ^= CXLEMU_PARITY_(hpa & t->xor_other[0]) << t->xor_pivot0;
+		/* fall through */
+	default:
+		break;
+	}
 	s = &t->segs[t->chunk[off >> t->chunk_shift]];
-	/* Slot of the HPA within the segment's repeating pattern. */
-	x = (h - s->base) >> s->unit_shift;
-	hi = x >> s->pow2_shift;
-	slot = (x & s->lo_mask) |
-	       (((hi - 3 * cxlemu_div3_(hi)) & s->mod3_mask) << s->pow2_shift);
-	tg = &s->targets[s->slot[slot]];
-	/* Endpoint device decode (8.2.4.20.13). */
-	eo = h - tg->hpa_base;
-	q = eo >> (tg->ig_shift + tg->iw_shift);
-	q = (cxlemu_div3_(q) & tg->div3) | (q & ~tg->div3);
+	/* Period index n and slot of the HPA in the segment's pattern. */
+	h -= s->base;
+	x = h >> s->unit_shift;
+	if (s->mod3) {
+		n = cxlemu_div3_(x >> s->pow2_shift);
+		slot = (x & s->lo_mask) |
+		       (((x >> s->pow2_shift) - 3 * n) << s->pow2_shift);
+	} else {
+		n = x >> s->pow2_shift;
+		slot = x & s->lo_mask;
+	}
+	tg = &s->slots[slot];
 	*ep = tg->id;
-	*dpa = tg->dpa_base + ((q << tg->ig_shift) |
-			       (eo & ((UINT64_C(1) << tg->ig_shift) - 1)));
+	/* The endpoint's DPA advances by dpp every period (8.2.4.20.13). */
+	*dpa = tg->dpa0 + n * tg->dpp + (h & s->unit_mask);
 	return tg->rc;
 }
 

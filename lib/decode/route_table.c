@@ -4,15 +4,17 @@
  *
  * Decoder bases and sizes are 256 MiB multiples, so the window splits into
  * segments: HPA ranges over which every component has the same decoder (or
- * none).  Within a segment, every selection is (offset / g) mod w with g a
- * power of two dividing 256 MiB, so the endpoint an HPA reaches repeats with
- * a period P = lcm(g * w) over the selecting decoders (a power of two, or
- * three times one: at most 3 * 2^18 bytes) and is constant over units of
- * u = min(g) bytes.  The table stores, per segment, the P / u slots of one
- * period, each naming a target record (an endpoint decoder, or a miss), and
- * a chunk index turns an HPA into its segment with one shift.  The slots
- * are filled by walking one HPA per slot with the reference walker, so the
- * table has exactly its semantics.
+ * none).  Within a segment, every interleaving decoder (the window, host
+ * bridges and switches selecting a target, endpoints spreading their DPA)
+ * works on (offset / g) mod w with g a power of two dividing 256 MiB.  So the
+ * pattern repeats with a period P = lcm(g * w) (a power of two, or three
+ * times one: at most 3 * 2^18 bytes) and is constant over units of
+ * u = min(g) bytes.  For each of the P / u slots of one period the table
+ * keeps the endpoint (or the miss) and the DPA of the slot's first byte; an
+ * endpoint's DPA then grows by P / ways per period, so any HPA resolves with
+ * one division of its offset by P.  A chunk index turns an HPA into its
+ * segment with one shift.  The slots are filled by walking one HPA per slot
+ * with the reference walker, so the table has exactly its semantics.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -35,10 +37,7 @@ struct seg_build {
 	unsigned int unit_shift, pow2_shift;
 	bool mod3;
 	uint32_t nslots, ntargets;
-	uint16_t *slot;
-	struct cxlemu_route_target *targets;
-	/* what each target record stands for, to share records */
-	uint64_t *key;
+	struct cxlemu_route_target *slots;
 };
 
 static int cmp_u64(const void *a, const void *b)
@@ -83,12 +82,17 @@ static void mark(const struct cxlemu_route_node *nodes, uint32_t idx,
 	}
 }
 
-/* Period of the selections in [s, e): unit shift, pow2 shift, factor 3. */
+/*
+ * Period of the pattern in [s, e): every decoder with more than one way that
+ * covers the segment (the window, host bridges and switches selecting a
+ * target, endpoints interleaving their DPA) repeats every g * w bytes and is
+ * constant over aligned g bytes.
+ */
 static void seg_period(const struct cxlemu_route_window *w,
 		       const struct cxlemu_route_node *nodes, uint32_t nnodes,
 		       const uint8_t *seen, struct seg_build *sb)
 {
-	unsigned int min_g = 64, max_p2 = 0, i;
+	unsigned int min_g = 0, max_p2 = 0, i;
 	bool three = false, any = false;
 	uint32_t k;
 	struct cxlemu_ilv p;
@@ -104,7 +108,7 @@ static void seg_period(const struct cxlemu_route_window *w,
 	for (k = 0; k < nnodes; k++) {
 		const struct cxlemu_route_node *n = &nodes[k];
 
-		if (!seen[k] || n->kind != CXLEMU_NODE_SWITCH)
+		if (!seen[k] || n->kind == CXLEMU_NODE_PORT)
 			continue;
 		for (i = 0; i < n->ndecoders; i++) {
 			const struct cxlemu_route_decoder *d = &n->decoders[i];
@@ -124,7 +128,7 @@ static void seg_period(const struct cxlemu_route_window *w,
 		}
 	}
 	if (!any) {
-		/* Nothing interleaves here: one slot covers the segment. */
+		/* Nothing interleaves here: one slot of 256 MiB. */
 		sb->unit_shift = 28;
 		sb->pow2_shift = 0;
 		sb->mod3 = false;
@@ -137,69 +141,46 @@ static void seg_period(const struct cxlemu_route_window *w,
 	sb->nslots = (three ? 3u : 1u) << sb->pow2_shift;
 }
 
-static int target_for(struct seg_build *sb, const struct cxlemu_route_node *nodes,
-		      int rc, const struct cxlemu_route_info *info)
-{
-	uint32_t node = 0, dec = 0, i;
-	struct cxlemu_route_target *t;
-	uint64_t key;
-
-	if (rc == 0) {
-		node = info->path[info->depth - 1];
-		dec = info->decoder;
-		key = (uint64_t)node << 32 | dec;
-	} else {
-		/* Misses are shared by (level, id). */
-		key = UINT64_C(1) << 63 |
-		      (uint64_t)CXLEMU_ROUTE_MISS_LEVEL(rc) << 32 | info->ep;
-	}
-	for (i = 0; i < sb->ntargets; i++)
-		if (sb->key[i] == key)
-			return (int)i;
-	t = &sb->targets[sb->ntargets];
-	memset(t, 0, sizeof(*t));
-	if (rc == 0) {
-		const struct cxlemu_route_decoder *d = &nodes[node].decoders[dec];
-		struct cxlemu_ilv p;
-
-		cxlemu_decode_params(d->eiw, d->eig, &p);
-		t->hpa_base = d->base;
-		t->dpa_base = d->dpa_base;
-		t->id = nodes[node].id;
-		t->ig_shift = (uint8_t)p.ig_shift;
-		t->iw_shift = (uint8_t)p.iw_shift;
-		t->div3 = p.div3 ? UINT64_MAX : 0;
-		t->rc = 0;
-	} else {
-		t->id = info->ep;
-		t->rc = (uint16_t)rc;
-	}
-	sb->key[sb->ntargets] = key;
-	return (int)sb->ntargets++;
-}
-
 static int build_segment(const struct cxlemu_route_window *w,
 			 const struct cxlemu_route_node *nodes, uint32_t nnodes,
 			 const uint8_t *seen, struct seg_build *sb)
 {
 	struct cxlemu_route_info info;
-	uint32_t k;
-	int rc, t;
+	uint64_t period;
+	uint32_t k, j;
+	int rc;
 
 	seg_period(w, nodes, nnodes, seen, sb);
-	sb->slot = calloc(sb->nslots, sizeof(*sb->slot));
-	sb->targets = calloc(sb->nslots, sizeof(*sb->targets));
-	sb->key = calloc(sb->nslots, sizeof(*sb->key));
-	if (!sb->slot || !sb->targets || !sb->key)
+	period = (uint64_t)sb->nslots << sb->unit_shift;
+	sb->slots = calloc(sb->nslots, sizeof(*sb->slots));
+	if (!sb->slots)
 		return -ENOMEM;
+	sb->ntargets = 0;
 	for (k = 0; k < sb->nslots; k++) {
+		struct cxlemu_route_target *t = &sb->slots[k];
 		uint64_t hpa = sb->base + ((uint64_t)k << sb->unit_shift);
 
 		rc = cxlemu_walk_hpa(w, nodes, nnodes, hpa, &info);
 		if (rc < 0)
 			return rc;
-		t = target_for(sb, nodes, rc, &info);
-		sb->slot[k] = (uint16_t)t;
+		t->id = info.ep;
+		t->rc = (uint16_t)rc;
+		if (rc == 0) {
+			const struct cxlemu_route_node *n =
+				&nodes[info.path[info.depth - 1]];
+			unsigned int ways;
+
+			cxlemu_eiw_to_ways(n->decoders[info.decoder].eiw, &ways);
+			/* The period holds a whole number of the endpoint's
+			 * interleave sets, so its DPA is affine in the period
+			 * index, and linear within a slot (unit <= granule). */
+			t->dpa0 = info.dpa;
+			t->dpp = (uint32_t)(period / ways);
+		}
+		for (j = 0; j < k; j++)
+			if (sb->slots[j].id == t->id && sb->slots[j].rc == t->rc)
+				break;
+		sb->ntargets += j == k;
 	}
 	return 0;
 }
@@ -208,11 +189,8 @@ static void free_segs(struct seg_build *sbs, uint32_t n)
 {
 	uint32_t i;
 
-	for (i = 0; sbs && i < n; i++) {
-		free(sbs[i].slot);
-		free(sbs[i].targets);
-		free(sbs[i].key);
-	}
+	for (i = 0; sbs && i < n; i++)
+		free(sbs[i].slots);
 	free(sbs);
 }
 
@@ -267,7 +245,7 @@ int cxlemu_route_table_build(struct cxlemu_ctx *ctx,
 	uint32_t nb = 0, nsegs, nchunks, nslots = 0, ntargets = 0, i, c, s;
 	unsigned int shift = 63;
 	uint8_t *seen = NULL;
-	size_t bytes, off_chunk, off_seg, off_slot, off_tgt;
+	size_t bytes, off_chunk, off_seg, off_slot;
 	char *mem;
 	int rc;
 
@@ -323,13 +301,12 @@ int cxlemu_route_table_build(struct cxlemu_ctx *ctx,
 		ntargets += sbs[s].ntargets;
 	}
 
-	/* One block: header, chunk index, segments, slots, targets. */
+	/* One block: header, chunk index, segments, slot records. */
 	off_chunk = (sizeof(*tp) + 63) & ~(size_t)63;
 	off_seg = (off_chunk + nchunks * sizeof(uint32_t) + 63) & ~(size_t)63;
-	off_tgt = (off_seg + nsegs * sizeof(struct cxlemu_route_segment) + 63) &
-		  ~(size_t)63;
-	off_slot = off_tgt + ntargets * sizeof(struct cxlemu_route_target);
-	bytes = off_slot + nslots * sizeof(uint16_t);
+	off_slot = (off_seg + nsegs * sizeof(struct cxlemu_route_segment) + 63) &
+		   ~(size_t)63;
+	bytes = off_slot + nslots * sizeof(struct cxlemu_route_target);
 	mem = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
 	if (!mem) {
 		rc = -ENOMEM;
@@ -341,9 +318,8 @@ int cxlemu_route_table_build(struct cxlemu_ctx *ctx,
 		uint32_t *chunk = (uint32_t *)(mem + off_chunk);
 		struct cxlemu_route_segment *segs =
 			(struct cxlemu_route_segment *)(mem + off_seg);
-		struct cxlemu_route_target *tg =
-			(struct cxlemu_route_target *)(mem + off_tgt);
-		uint16_t *sl = (uint16_t *)(mem + off_slot);
+		struct cxlemu_route_target *sl =
+			(struct cxlemu_route_target *)(mem + off_slot);
 
 		for (s = 0; s < nsegs; s++) {
 			struct seg_build *sb = &sbs[s];
@@ -352,12 +328,10 @@ int cxlemu_route_table_build(struct cxlemu_ctx *ctx,
 			segs[s].unit_shift = (uint8_t)sb->unit_shift;
 			segs[s].pow2_shift = (uint8_t)sb->pow2_shift;
 			segs[s].lo_mask = (UINT64_C(1) << sb->pow2_shift) - 1;
-			segs[s].mod3_mask = sb->mod3 ? 3 : 0;
-			memcpy(tg, sb->targets, sb->ntargets * sizeof(*tg));
-			memcpy(sl, sb->slot, sb->nslots * sizeof(*sl));
-			segs[s].targets = tg;
-			segs[s].slot = sl;
-			tg += sb->ntargets;
+			segs[s].unit_mask = (UINT64_C(1) << sb->unit_shift) - 1;
+			segs[s].mod3 = sb->mod3;
+			memcpy(sl, sb->slots, sb->nslots * sizeof(*sl));
+			segs[s].slots = sl;
 			sl += sb->nslots;
 		}
 		for (c = 0, s = 0; c < nchunks; c++) {
@@ -374,12 +348,12 @@ int cxlemu_route_table_build(struct cxlemu_ctx *ctx,
 	tp->pub.size = w->size;
 	tp->pub.window_id = w->id;
 	tp->pub.chunk_shift = (uint8_t)shift;
+	/* Window XOR maps pivot at consecutive bits (cxlemu_route_check). */
 	cxlemu_window_xormaps(w, &x);
 	tp->pub.nxor = x.count;
-	for (i = 0; i < x.count; i++) {
-		tp->pub.xor_pivot[i] = x.pivot[i];
+	tp->pub.xor_pivot0 = x.count ? x.pivot[0] : 0;
+	for (i = 0; i < x.count; i++)
 		tp->pub.xor_other[i] = x.other[i];
-	}
 	tp->nsegs = nsegs;
 	tp->nchunks = nchunks;
 	tp->nslots = nslots;

@@ -110,7 +110,8 @@ int cxlemu_route_walk(const struct cxlemu_route_window *w,
 		      uint64_t hpa, struct cxlemu_route_info *info)
 {
 	struct cxlemu_route_info tmp;
-	struct cxlemu_xormaps x;
+	uint64_t spa = hpa, m;
+	unsigned int i;
 
 	if (!info)
 		info = &tmp;
@@ -121,9 +122,16 @@ int cxlemu_route_walk(const struct cxlemu_route_window *w,
 	if (hpa < w->base || hpa - w->base >= w->size)
 		return miss(info, 0, w->id, CXLEMU_MISS_OUTSIDE);
 	if (w->arith == CXLEMU_ARITH_XOR) {
-		if (cxlemu_window_xormaps(w, &x))
+		/* Table 9-22, as cxlemu_xor_spa_to_hpa() without the set-up. */
+		if (w->nxormaps > CXLEMU_MAX_XORMAPS)
 			return -EINVAL;
-		hpa = cxlemu_xor_spa_to_hpa(&x, hpa);
+		for (i = 0; i < w->nxormaps; i++) {
+			m = w->xormaps[i];
+			if (!m)
+				return -EINVAL;
+			hpa ^= (uint64_t)(__builtin_parityll(spa & m) ^
+					  (spa & m & -m ? 1 : 0)) << __builtin_ctzll(m);
+		}
 	}
 	return cxlemu_walk_hpa(w, nodes, nnodes, hpa, info);
 }
