@@ -199,7 +199,7 @@ struct cxlemu_route_target {
 	uint32_t dpp;      /* DPA bytes per period at this endpoint */
 	uint32_t id;       /* endpoint id, or id of the component that missed */
 	uint16_t rc;       /* 0, or CXLEMU_ROUTE_MISS | level */
-	uint8_t reserved[6];
+	uint8_t reserved[14]; /* 32 bytes: the index is one shift */
 };
 
 struct cxlemu_route_segment {
@@ -210,13 +210,13 @@ struct cxlemu_route_segment {
 	uint8_t unit_shift; /* log2 of the bytes one slot covers */
 	uint8_t pow2_shift; /* log2 of the power-of-two factor of slots */
 	uint8_t mod3;       /* the slot count has a factor 3 */
-	uint8_t reserved[5];
+	uint8_t reserved[29]; /* 64 bytes: one cache line */
 };
 
 struct cxlemu_route_table {
 	uint64_t base;        /* window base */
 	uint64_t size;        /* window size */
-	const uint32_t *chunk; /* chunk -> segment index */
+	const uint32_t *chunk; /* chunk -> byte offset of its segment in segs */
 	const struct cxlemu_route_segment *segs;
 	uint32_t window_id;
 	uint8_t chunk_shift;
@@ -298,7 +298,8 @@ CXLEMU_HOT_INLINE_ int cxlemu_route(const struct cxlemu_route_table *t,
 	default:
 		break;
 	}
-	s = &t->segs[t->chunk[off >> t->chunk_shift]];
+	s = (const struct cxlemu_route_segment *)
+		((const char *)t->segs + t->chunk[off >> t->chunk_shift]);
 	/* Period index n and slot of the HPA in the segment's pattern. */
 	h -= s->base;
 	x = h >> s->unit_shift;

@@ -25,6 +25,10 @@
 
 #define MAX_CHUNKS (UINT32_C(1) << 20)
 
+/* The hot path indexes these with a single shift. */
+_Static_assert(sizeof(struct cxlemu_route_target) == 32, "slot record size");
+_Static_assert(sizeof(struct cxlemu_route_segment) == 64, "segment size");
+
 struct table_priv {
 	struct cxlemu_route_table pub; /* first: the public pointer */
 	uint32_t nsegs, nchunks, nslots, ntargets;
@@ -339,7 +343,7 @@ int cxlemu_route_table_build(struct cxlemu_ctx *ctx,
 
 			while (s + 1 < nsegs && a >= sbs[s].end)
 				s++;
-			chunk[c] = s;
+			chunk[c] = (uint32_t)(s * sizeof(*segs));
 		}
 		tp->pub.chunk = chunk;
 		tp->pub.segs = segs;
