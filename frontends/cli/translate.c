@@ -25,6 +25,7 @@ struct query {
 	unsigned int nxor;
 };
 
+__attribute__((format(printf, 3, 4)))
 static int errf(char *out, size_t outlen, const char *fmt, ...)
 {
 	va_list ap;

@@ -3,8 +3,8 @@
  * @file common.h
  * @brief Library context, host services, error codes and logging.
  *
- * Every object of the library hangs off a ::cxlemu_ctx; there is no global
- * state, so several emulated machines can live in one process.  Library calls
+ * Every object of the library hangs off a context (struct cxlemu_ctx); no global
+ * state exists, so several emulated machines can live in one process.  Library calls
  * return 0 or a negative errno value and set no global error; every rejection
  * is also explained by a message through the context's log callback.
  *

@@ -1,0 +1,84 @@
+#!/bin/sh
+# Quick start, part 2: every test.
+#   1. the cmocka and CLI tests, built with warnings as errors;
+#   2. the same tests under AddressSanitizer + UndefinedBehaviorSanitizer;
+#   3. the API documentation (doxygen warnings are errors);
+#   4. a short smoke run of every libFuzzer target on its seed corpus.
+# FUZZ_SECONDS sets the smoke time per target (default 10).
+set -eu
+cd "$(dirname "$0")/.."
+./scripts/deps.sh
+
+passed=0
+failed=0
+count() { # meson test log -> counters
+	ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$1" | tail -n 1)
+	bad=$(sed -n 's/^Fail: *\([0-9]*\).*/\1/p' "$1" | tail -n 1)
+	to=$(sed -n 's/^Timeout: *\([0-9]*\).*/\1/p' "$1" | tail -n 1)
+	if [ -z "$ok" ]; then
+		echo "not ok - no test summary in $1"
+		failed=$((failed + 1))
+		return
+	fi
+	passed=$((passed + ok))
+	failed=$((failed + ${bad:-0} + ${to:-0}))
+}
+setup() { # dir, options...
+	dir=$1
+	shift
+	if [ -d "$dir" ]; then
+		meson setup --reconfigure "$dir" "$@" >/dev/null
+	else
+		meson setup "$dir" "$@" >/dev/null
+	fi
+}
+
+echo "== build and test (warnings are errors)"
+setup build-ci --werror -Dtests=enabled -Dcli=enabled -Ddocs=enabled
+meson compile -C build-ci
+meson test -C build-ci --print-errorlogs | tee build-ci/test-summary.txt || true
+count build-ci/test-summary.txt
+
+echo "== ASan + UBSan"
+setup build-asan --werror -Dtests=enabled -Dcli=enabled -Ddocs=disabled \
+	-Db_sanitize=address,undefined -Db_lundef=false \
+	-Dc_args=-fno-sanitize-recover=all
+meson compile -C build-asan
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	meson test -C build-asan --print-errorlogs --timeout-multiplier 4 |
+	tee build-asan/test-summary.txt || true
+count build-asan/test-summary.txt
+
+echo "== API documentation"
+if meson compile -C build-ci docs; then
+	passed=$((passed + 1))
+	echo "ok - doxygen: no warnings"
+else
+	failed=$((failed + 1))
+	echo "not ok - doxygen reported warnings"
+fi
+
+echo "== fuzz smoke"
+secs=${FUZZ_SECONDS:-10}
+CC=clang setup build-fuzz -Dfuzz=true -Dtests=disabled -Dcli=disabled \
+	-Ddocs=disabled -Db_sanitize=address,undefined -Db_lundef=false \
+	-Dc_args=-fno-sanitize-recover=all
+meson compile -C build-fuzz
+for t in translate route; do
+	work=$(mktemp -d)
+	if ./build-fuzz/tests/fuzz/fuzz_$t -max_total_time="$secs" -max_len=4096 \
+		-artifact_prefix="$work/" "$work" "tests/fuzz/corpus/$t" \
+		> "$work/log" 2>&1; then
+		passed=$((passed + 1))
+		echo "ok - fuzz_$t: $(grep -o 'Done [0-9]* runs' "$work/log")"
+	else
+		failed=$((failed + 1))
+		echo "not ok - fuzz_$t"
+		tail -n 40 "$work/log"
+		ls "$work"
+	fi
+	rm -rf "$work"
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
