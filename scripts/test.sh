@@ -49,6 +49,34 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 	tee build-asan/test-summary.txt || true
 count build-asan/test-summary.txt
 
+echo "== install, pkg-config and C++ consumers"
+inst=$(pwd)/build-ci/destdir
+rm -rf "$inst"
+DESTDIR="$inst" meson install -C build-ci --quiet --no-rebuild >/dev/null
+prefix=$(meson introspect build-ci --buildoptions | python3 -c \
+	'import json, sys; print([o["value"] for o in json.load(sys.stdin) if o["name"] == "prefix"][0])')
+pcdir=$(find "$inst" -name cxlemu.pc -exec dirname {} \;)
+pc="pkg-config --define-variable=prefix=$inst$prefix"
+if PKG_CONFIG_PATH=$pcdir cc -std=c11 -Wall -Wextra -Werror -pedantic \
+	tests/test_shared_smoke.c -o build-ci/installed-smoke \
+	$(PKG_CONFIG_PATH=$pcdir $pc --cflags --libs cxlemu) &&
+	LD_LIBRARY_PATH=$(dirname "$(find "$inst" -name 'libcxlemu.so*' | head -n 1)") \
+	./build-ci/installed-smoke; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1))
+	echo "not ok - a program built against the installed library"
+fi
+if printf '#include <cxlemu/cxlemu.h>\nint main() { return 0; }\n' |
+	c++ -x c++ -std=c++17 -Wall -Wextra -Werror -pedantic -I"$inst$prefix/include" \
+	-fsyntax-only -; then
+	passed=$((passed + 1))
+	echo "ok - public headers compile as C++17"
+else
+	failed=$((failed + 1))
+	echo "not ok - public headers in C++"
+fi
+
 echo "== API documentation"
 if meson compile -C build-ci docs; then
 	passed=$((passed + 1))
