@@ -49,6 +49,19 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 	tee build-asan/test-summary.txt || true
 count build-asan/test-summary.txt
 
+# step NAME COMMAND...: runs one check and counts it.
+step() {
+	name=$1
+	shift
+	if "$@"; then
+		passed=$((passed + 1))
+		echo "ok - $name"
+	else
+		failed=$((failed + 1))
+		echo "not ok - $name"
+	fi
+}
+
 echo "== install, pkg-config and C++ consumers"
 inst=$(pwd)/build-ci/destdir
 rm -rf "$inst"
@@ -56,35 +69,24 @@ DESTDIR="$inst" meson install -C build-ci --quiet --no-rebuild >/dev/null
 prefix=$(meson introspect build-ci --buildoptions | python3 -c \
 	'import json, sys; print([o["value"] for o in json.load(sys.stdin) if o["name"] == "prefix"][0])')
 pcdir=$(find "$inst" -name cxlemu.pc -exec dirname {} \;)
-pc="pkg-config --define-variable=prefix=$inst$prefix"
-if PKG_CONFIG_PATH=$pcdir cc -std=c11 -Wall -Wextra -Werror -pedantic \
-	tests/test_shared_smoke.c -o build-ci/installed-smoke \
-	$(PKG_CONFIG_PATH=$pcdir $pc --cflags --libs cxlemu) &&
-	LD_LIBRARY_PATH=$(dirname "$(find "$inst" -name 'libcxlemu.so*' | head -n 1)") \
-	./build-ci/installed-smoke; then
-	passed=$((passed + 1))
-else
-	failed=$((failed + 1))
-	echo "not ok - a program built against the installed library"
-fi
-if printf '#include <cxlemu/cxlemu.h>\nint main() { return 0; }\n' |
-	c++ -x c++ -std=c++17 -Wall -Wextra -Werror -pedantic -I"$inst$prefix/include" \
-	-fsyntax-only -; then
-	passed=$((passed + 1))
-	echo "ok - public headers compile as C++17"
-else
-	failed=$((failed + 1))
-	echo "not ok - public headers in C++"
-fi
+libdir=$(dirname "$(find "$inst" -name 'libcxlemu.so*' | head -n 1)")
+installed_consumer() {
+	flags=$(PKG_CONFIG_PATH=$pcdir pkg-config \
+		--define-variable=prefix="$inst$prefix" --cflags --libs cxlemu) &&
+	cc -std=c11 -Wall -Wextra -Werror -pedantic tests/test_shared_smoke.c \
+		-o build-ci/installed-smoke $flags &&
+	LD_LIBRARY_PATH=$libdir ./build-ci/installed-smoke
+}
+headers_cxx() {
+	printf '#include <cxlemu/cxlemu.h>\nint main() { return 0; }\n' |
+	c++ -x c++ -std=c++17 -Wall -Wextra -Werror -pedantic \
+		-I"$inst$prefix/include" -fsyntax-only -
+}
+step "a program built against the installed library via pkg-config" installed_consumer
+step "public headers compile as C++17" headers_cxx
 
 echo "== API documentation"
-if meson compile -C build-ci docs; then
-	passed=$((passed + 1))
-	echo "ok - doxygen: no warnings"
-else
-	failed=$((failed + 1))
-	echo "not ok - doxygen reported warnings"
-fi
+step "doxygen: no warnings" meson compile -C build-ci docs
 
 echo "== fuzz smoke"
 secs=${FUZZ_SECONDS:-10}
@@ -94,17 +96,14 @@ CC=clang setup build-fuzz -Dfuzz=true -Dtests=disabled -Dcli=disabled \
 meson compile -C build-fuzz
 for t in translate route; do
 	work=$(mktemp -d)
-	if ./build-fuzz/tests/fuzz/fuzz_$t -max_total_time="$secs" -max_len=4096 \
-		-artifact_prefix="$work/" "$work" "tests/fuzz/corpus/$t" \
-		> "$work/log" 2>&1; then
-		passed=$((passed + 1))
-		echo "ok - fuzz_$t: $(grep -o 'Done [0-9]* runs' "$work/log")"
-	else
-		failed=$((failed + 1))
-		echo "not ok - fuzz_$t"
-		tail -n 40 "$work/log"
-		ls "$work"
-	fi
+	fuzz_one() {
+		./build-fuzz/tests/fuzz/fuzz_$t -max_total_time="$secs" \
+			-max_len=4096 -artifact_prefix="$work/" "$work" \
+			"tests/fuzz/corpus/$t" > "$work/log" 2>&1 ||
+			{ tail -n 40 "$work/log"; ls "$work"; false; }
+	}
+	step "fuzz_$t for ${secs}s" fuzz_one
+	grep -o 'Done [0-9]* runs.*' "$work/log" || true
 	rm -rf "$work"
 done
 

@@ -67,38 +67,31 @@ int cxlemu_walk_hpa(const struct cxlemu_route_window *w,
 				info->pos[level] = 0;
 			break;
 		case CXLEMU_NODE_SWITCH:
-			di = cxlemu_find_decoder(n, hpa);
-			if (di < 0)
-				return miss(info, level, n->id,
-					    CXLEMU_MISS_NO_DECODER);
-			d = &n->decoders[di];
-			if (cxlemu_hpa_to_dpa(hpa - d->base, d->eiw, d->eig,
-					      &pos, NULL))
-				return -EINVAL;
-			if (level < CXLEMU_ROUTE_MAX_DEPTH)
-				info->pos[level] = (uint8_t)pos;
-			next = d->targets[pos];
-			if (next == CXLEMU_NO_NODE)
-				return miss(info, level, n->id,
-					    CXLEMU_MISS_EMPTY_PORT);
-			break;
 		case CXLEMU_NODE_ENDPOINT:
 			di = cxlemu_find_decoder(n, hpa);
 			if (di < 0)
 				return miss(info, level, n->id,
 					    CXLEMU_MISS_NO_DECODER);
 			d = &n->decoders[di];
-			if (cxlemu_hpa_to_dpa(hpa - d->base, d->eiw, d->eig,
-					      &pos, &dpa_off))
+			if (cxlemu_hpa_to_dpa(hpa - d->base, d->eiw, d->eig, &pos,
+					      n->kind == CXLEMU_NODE_ENDPOINT ?
+					      &dpa_off : NULL))
 				return -EINVAL;
 			if (level < CXLEMU_ROUTE_MAX_DEPTH)
 				info->pos[level] = (uint8_t)pos;
-			info->level = level;
-			info->ep = n->id;
-			info->decoder = (uint32_t)di;
-			info->dpa = d->dpa_base + dpa_off;
-			info->reason = CXLEMU_MISS_NONE;
-			return 0;
+			if (n->kind == CXLEMU_NODE_ENDPOINT) {
+				info->level = level;
+				info->ep = n->id;
+				info->decoder = (uint32_t)di;
+				info->dpa = d->dpa_base + dpa_off;
+				info->reason = CXLEMU_MISS_NONE;
+				return 0;
+			}
+			next = d->targets[pos];
+			if (next == CXLEMU_NO_NODE)
+				return miss(info, level, n->id,
+					    CXLEMU_MISS_EMPTY_PORT);
+			break;
 		default:
 			return -EINVAL;
 		}
