@@ -9,5 +9,6 @@
 #include <cxlemu/common.h>
 #include <cxlemu/decode.h>
 #include <cxlemu/route.h>
+#include <cxlemu/hdm.h>
 
 #endif /* CXLEMU_CXLEMU_H */
