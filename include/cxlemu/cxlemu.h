@@ -10,5 +10,6 @@
 #include <cxlemu/decode.h>
 #include <cxlemu/route.h>
 #include <cxlemu/hdm.h>
+#include <cxlemu/topology.h>
 
 #endif /* CXLEMU_CXLEMU_H */

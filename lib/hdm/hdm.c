@@ -12,6 +12,8 @@
 #include <cxlemu/decode.h>
 #include <cxlemu/hdm.h>
 
+#include "hdm_priv.h"
+
 /* Register offsets (8.2.4.20). */
 #define REG_CAP 0x00
 #define REG_GLOBAL_CTRL 0x04
@@ -496,5 +498,13 @@ int cxlemu_hdm_decoder(const struct cxlemu_hdm *hdm, unsigned int n,
 		out->dpa_skip = dec_skip(d);
 		out->dpa_base = out->committed ? d->dpa_base : 0;
 	}
+	return 0;
+}
+
+int cxlemu_hdm_add_port(struct cxlemu_hdm *hdm, uint8_t port)
+{
+	if (!hdm || hdm->cfg.nports >= sizeof(hdm->cfg.port_ids))
+		return -ENOSPC;
+	hdm->cfg.port_ids[hdm->cfg.nports++] = port;
 	return 0;
 }

@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file topology.h
+ * @brief The emulated CXL hierarchy: windows, host bridges, ports, switches,
+ * endpoints, their component registers, and routes that follow them.
+ *
+ * A topology owns every component a host describes: fixed memory windows
+ * (CFMWS), host bridges with their root ports, switches (an upstream port
+ * and downstream ports, at any depth), type-3 memory devices and type-2
+ * accelerators.  Host bridges, switch upstream ports and endpoints carry a
+ * component register block whose HDM decoders (hdm.h) the guest programs
+ * through cxlemu_topo_reg_read() / cxlemu_topo_reg_write().  Every commit,
+ * uncommit and reset republishes the route table of each window
+ * (route.h), so the hot path never walks registers: a front-end reads the
+ * current table with cxlemu_topo_routes().
+ *
+ * Components are named by small integer ids returned when they are added.
+ * Thread safety: single writer for everything but the published route
+ * tables, which any number of threads may read as route.h describes.
+ */
+#ifndef CXLEMU_TOPOLOGY_H
+#define CXLEMU_TOPOLOGY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <cxlemu/common.h>
+#include <cxlemu/decode.h>
+#include <cxlemu/hdm.h>
+#include <cxlemu/route.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Kinds of component. */
+enum cxlemu_comp_kind {
+	CXLEMU_COMP_HOST_BRIDGE = 1, /**< CXL host bridge (pxb-cxl) */
+	CXLEMU_COMP_ROOT_PORT = 2,   /**< root port of a host bridge (cxl-rp) */
+	CXLEMU_COMP_USP = 3,         /**< switch upstream port (cxl-upstream) */
+	CXLEMU_COMP_DSP = 4,         /**< switch downstream port (cxl-downstream) */
+	CXLEMU_COMP_TYPE3 = 5,       /**< memory device (cxl-type3) */
+	CXLEMU_COMP_TYPE2 = 6,       /**< accelerator with device memory */
+};
+
+/** No component / not attached. */
+#define CXLEMU_COMP_NONE UINT32_MAX
+/** Offset of the CXL.cache/mem registers in a component register block. */
+#define CXLEMU_CM_OFFSET 0x1000u
+/** Size of a component register block (8.2.3). */
+#define CXLEMU_COMP_REGS_SIZE 0x10000u
+
+/** Version of struct cxlemu_comp_desc understood by this library. */
+#define CXLEMU_COMP_DESC_VERSION 1
+
+/** Describes one component to add. */
+struct cxlemu_comp_desc {
+	uint32_t version; /**< CXLEMU_COMP_DESC_VERSION */
+	uint32_t kind;    /**< enum cxlemu_comp_kind */
+	/** Name (copied), unique in the topology, e.g. QEMU's id=. */
+	const char *name;
+	/** Upstream component: host bridge for a root port, a root or
+	 * downstream port for a switch or endpoint, the upstream port for a
+	 * downstream port; CXLEMU_COMP_NONE for a host bridge. */
+	uint32_t parent;
+	/** Ports: Port Number, as HDM target lists name it. */
+	uint32_t port;
+	/** Host bridges: ACPI _UID (CHBS); others: 0. */
+	uint32_t uid;
+	/** Decoders of components with HDM (0: the default, 1 for host
+	 * bridges and switches like QEMU, 4 for endpoints). */
+	uint32_t decoders;
+	/** enum cxlemu_hdm_caps; 0 means all of them. */
+	uint32_t caps;
+	uint32_t reserved; /**< zero */
+	/** Endpoints: volatile capacity, bytes (256 MiB multiple). */
+	uint64_t volatile_size;
+	/** Endpoints: persistent capacity, bytes (256 MiB multiple). */
+	uint64_t persistent_size;
+	/** Endpoints: dynamic capacity, bytes (256 MiB multiple). */
+	uint64_t dc_size;
+	/** Endpoints: label storage area size, bytes. */
+	uint64_t lsa_size;
+	/** Endpoints: serial number. */
+	uint64_t serial;
+};
+
+/** Version of struct cxlemu_window_desc understood by this library. */
+#define CXLEMU_WINDOW_DESC_VERSION 1
+
+/** CFMWS restrictions (CEDT 9.18.1.3, Window Restrictions). */
+enum cxlemu_window_restrict {
+	CXLEMU_WINDOW_TYPE2 = 1u << 0,      /**< device coherent */
+	CXLEMU_WINDOW_TYPE3 = 1u << 1,      /**< host-only coherent */
+	CXLEMU_WINDOW_VOLATILE = 1u << 2,   /**< volatile memory */
+	CXLEMU_WINDOW_PERSISTENT = 1u << 3, /**< persistent memory */
+	CXLEMU_WINDOW_FIXED = 1u << 4,      /**< fixed device configuration */
+};
+
+/** Describes one fixed memory window. */
+struct cxlemu_window_desc {
+	uint32_t version;  /**< CXLEMU_WINDOW_DESC_VERSION */
+	uint32_t ways;     /**< host bridges interleaved: 1,2,3,4,6,8,12,16 */
+	uint64_t base;     /**< HPA base, 256 MiB aligned */
+	uint64_t size;     /**< size, a non-zero multiple of 256 MiB */
+	uint64_t gran;     /**< host bridge interleave granularity, bytes */
+	uint32_t arith;    /**< enum cxlemu_arith */
+	uint32_t restrictions; /**< enum cxlemu_window_restrict; 0 = all */
+	uint32_t qtg_id;   /**< QoS throttling group */
+	uint32_t nxormaps; /**< XOR windows: number of maps */
+	uint64_t xormaps[CXLEMU_MAX_XORMAPS]; /**< XOR windows: CXIMS maps */
+	/** Host bridge component ids, one per interleave position. */
+	uint32_t targets[CXLEMU_MAX_WAYS];
+};
+
+/** A topology. Opaque. */
+struct cxlemu_topo;
+
+/**
+ * Creates an empty topology.
+ * @param ctx context for logging and host services; may be NULL
+ * @param out receives the topology, owned by the caller
+ * @return 0, -EINVAL, -ENOMEM
+ */
+CXLEMU_EXPORT int cxlemu_topo_new(struct cxlemu_ctx *ctx,
+				  struct cxlemu_topo **out);
+
+/**
+ * Frees a topology and everything it owns, route tables included.
+ * @param t the topology, or NULL
+ */
+CXLEMU_EXPORT void cxlemu_topo_free(struct cxlemu_topo *t);
+
+/**
+ * Adds a component.
+ * @param t    topology
+ * @param desc description
+ * @param id   receives the component id; may be NULL
+ * @return 0, -EINVAL (bad kind, parent of the wrong kind, port number in
+ *         use, bad sizes), -EEXIST (name in use), -EBUSY (parent port
+ *         already has something attached), -ENOMEM
+ */
+CXLEMU_EXPORT int cxlemu_topo_add(struct cxlemu_topo *t,
+				  const struct cxlemu_comp_desc *desc,
+				  uint32_t *id);
+
+/**
+ * Adds a fixed memory window.
+ * @param t    topology
+ * @param desc description
+ * @param id   receives the window index; may be NULL
+ * @return 0, -EINVAL (alignment, encodings, targets that are not host
+ *         bridges, overlap with another window), -ENOMEM
+ */
+CXLEMU_EXPORT int cxlemu_topo_add_window(struct cxlemu_topo *t,
+					 const struct cxlemu_window_desc *desc,
+					 uint32_t *id);
+
+/**
+ * Number of components.
+ * @param t topology
+ * @return components added so far; ids run from 0 to this minus 1
+ */
+CXLEMU_EXPORT uint32_t cxlemu_topo_count(const struct cxlemu_topo *t);
+
+/**
+ * Number of windows.
+ * @param t topology
+ * @return windows added so far
+ */
+CXLEMU_EXPORT uint32_t cxlemu_topo_windows(const struct cxlemu_topo *t);
+
+/**
+ * Looks a component up by name.
+ * @param t    topology
+ * @param name component name
+ * @return its id, or CXLEMU_COMP_NONE
+ */
+CXLEMU_EXPORT uint32_t cxlemu_topo_find(const struct cxlemu_topo *t,
+					const char *name);
+
+/** What a component is and where it sits. */
+struct cxlemu_comp_info {
+	uint32_t kind;   /**< enum cxlemu_comp_kind */
+	uint32_t parent; /**< upstream component, or CXLEMU_COMP_NONE */
+	uint32_t port;   /**< Port Number (ports) */
+	uint32_t uid;    /**< host bridges: _UID */
+	uint32_t below;  /**< ports: what is attached, or CXLEMU_COMP_NONE */
+	uint32_t reserved; /**< zero */
+	const char *name; /**< borrowed, valid while the topology lives */
+	/** HDM decoders of this component, borrowed; NULL for ports. */
+	struct cxlemu_hdm *hdm;
+	uint64_t volatile_size;   /**< endpoints */
+	uint64_t persistent_size; /**< endpoints */
+	uint64_t dc_size;         /**< endpoints */
+	uint64_t lsa_size;        /**< endpoints */
+	uint64_t serial;          /**< endpoints */
+};
+
+/**
+ * Describes a component.
+ * @param t   topology
+ * @param id  component id
+ * @param out receives the description
+ * @return 0, or -EINVAL for an unknown id
+ */
+CXLEMU_EXPORT int cxlemu_topo_info(const struct cxlemu_topo *t, uint32_t id,
+				   struct cxlemu_comp_info *out);
+
+/**
+ * Describes a window.
+ * @param t   topology
+ * @param win window index
+ * @param out receives the description as added
+ * @return 0, or -EINVAL for an unknown window
+ */
+CXLEMU_EXPORT int cxlemu_topo_window(const struct cxlemu_topo *t, uint32_t win,
+				     struct cxlemu_window_desc *out);
+
+/**
+ * Reads a component register (the component register block of a host
+ * bridge, switch upstream port or endpoint; CXL.cache/mem registers start
+ * at CXLEMU_CM_OFFSET: capability array, RAS, link and HDM decoder
+ * capabilities).
+ * @param t      topology
+ * @param id     component id
+ * @param offset byte offset in the 64 KiB block, aligned to @p size
+ * @param size   4 or 8
+ * @param val    receives the value (0 for unimplemented registers)
+ * @return 0, or -EINVAL for a bad id, width, alignment or offset
+ */
+CXLEMU_EXPORT int cxlemu_topo_reg_read(struct cxlemu_topo *t, uint32_t id,
+				       uint32_t offset, unsigned int size,
+				       uint64_t *val);
+
+/**
+ * Writes a component register; HDM commits take effect here and the routes
+ * of every window follow.
+ * @param t      topology
+ * @param id     component id
+ * @param offset byte offset in the 64 KiB block, aligned to @p size
+ * @param size   4 or 8
+ * @param val    value
+ * @return 0, -EINVAL for a bad id, width, alignment or offset, -ENOMEM when
+ *         a route table could not be rebuilt (the old one stays)
+ */
+CXLEMU_EXPORT int cxlemu_topo_reg_write(struct cxlemu_topo *t, uint32_t id,
+					uint32_t offset, unsigned int size,
+					uint64_t val);
+
+/**
+ * Conventional reset of one component's registers (decoders uncommitted).
+ * @param t  topology
+ * @param id component id
+ * @return 0, -EINVAL, -ENOMEM as for cxlemu_topo_reg_write()
+ */
+CXLEMU_EXPORT int cxlemu_topo_reset(struct cxlemu_topo *t, uint32_t id);
+
+/**
+ * The publication point of a window's route table, borrowed: read it with
+ * cxlemu_route_pub_get() and route with cxlemu_route(); endpoint ids in
+ * routes are component ids.  Register readers with
+ * cxlemu_route_reader_register() when several threads route.
+ * @param t   topology
+ * @param win window index
+ * @return the publication point, or NULL for an unknown window
+ */
+CXLEMU_EXPORT struct cxlemu_route_pub *cxlemu_topo_routes(struct cxlemu_topo *t,
+							  uint32_t win);
+
+/**
+ * Routes one HPA through whichever window holds it, using the published
+ * tables (a convenience for tools; front-ends route per window).
+ * @param t   topology
+ * @param hpa host physical address
+ * @param ep  receives the endpoint component id, or the id that missed
+ * @param dpa receives the DPA
+ * @return 0, CXLEMU_ROUTE_MISS | level, or CXLEMU_ROUTE_MISS when no
+ *         window holds the HPA (then @p ep is CXLEMU_COMP_NONE)
+ */
+CXLEMU_EXPORT int cxlemu_topo_route(struct cxlemu_topo *t, uint64_t hpa,
+				    uint32_t *ep, uint64_t *dpa);
+
+/**
+ * The slow reference: routes one HPA by reading the HDM registers level by
+ * level, without any route table.
+ * @param t    topology
+ * @param hpa  host physical address
+ * @param info receives the walk (endpoint id, DPA, path, level of a miss)
+ * @return as cxlemu_topo_route()
+ */
+CXLEMU_EXPORT int cxlemu_topo_walk(struct cxlemu_topo *t, uint64_t hpa,
+				   struct cxlemu_route_info *info);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CXLEMU_TOPOLOGY_H */

@@ -1,0 +1,656 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The topology: components, windows, component registers, and route tables
+ * rebuilt whenever an HDM decoder commits, uncommits or resets.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "hdm/compregs.h"
+#include "hdm/hdm_priv.h"
+
+#include <cxlemu/topology.h>
+
+#define MAX_NAME 63
+#define DEFAULT_DECODERS 4
+#define ALL_CAPS (CXLEMU_HDM_CAP_A11TO8 | CXLEMU_HDM_CAP_A14TO12 | \
+		  CXLEMU_HDM_CAP_3_6_12 | CXLEMU_HDM_CAP_16WAY | CXLEMU_HDM_CAP_POISON)
+
+struct comp {
+	struct cxlemu_comp_info info;
+	char *name;
+	uint32_t depth; /* components from the host bridge (1) down */
+	struct cxlemu_compregs regs;
+};
+
+struct window {
+	struct cxlemu_window_desc desc;
+	struct cxlemu_route_pub *pub;
+};
+
+struct cxlemu_topo {
+	struct cxlemu_ctx *ctx;
+	struct comp *comps;
+	uint32_t ncomps, capcomps;
+	struct window *wins;
+	uint32_t nwins, capwins;
+	bool dirty;
+};
+
+int cxlemu_topo_new(struct cxlemu_ctx *ctx, struct cxlemu_topo **out)
+{
+	struct cxlemu_topo *t;
+
+	if (!out)
+		return -EINVAL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->ctx = ctx;
+	*out = t;
+	return 0;
+}
+
+void cxlemu_topo_free(struct cxlemu_topo *t)
+{
+	uint32_t i;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->ncomps; i++) {
+		cxlemu_hdm_free(t->comps[i].info.hdm);
+		free(t->comps[i].name);
+	}
+	for (i = 0; i < t->nwins; i++)
+		cxlemu_route_pub_free(t->wins[i].pub);
+	free(t->comps);
+	free(t->wins);
+	free(t);
+}
+
+uint32_t cxlemu_topo_count(const struct cxlemu_topo *t)
+{
+	return t ? t->ncomps : 0;
+}
+
+uint32_t cxlemu_topo_windows(const struct cxlemu_topo *t)
+{
+	return t ? t->nwins : 0;
+}
+
+uint32_t cxlemu_topo_find(const struct cxlemu_topo *t, const char *name)
+{
+	uint32_t i;
+
+	for (i = 0; t && name && i < t->ncomps; i++)
+		if (!strcmp(t->comps[i].name, name))
+			return i;
+	return CXLEMU_COMP_NONE;
+}
+
+static bool is_port(uint32_t kind)
+{
+	return kind == CXLEMU_COMP_ROOT_PORT || kind == CXLEMU_COMP_DSP;
+}
+
+static bool is_endpoint(uint32_t kind)
+{
+	return kind == CXLEMU_COMP_TYPE3 || kind == CXLEMU_COMP_TYPE2;
+}
+
+/* The port below @parent with Port Number @port, or CXLEMU_COMP_NONE. */
+static uint32_t child_port(const struct cxlemu_topo *t, uint32_t parent,
+			   uint32_t port)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->ncomps; i++)
+		if (t->comps[i].info.parent == parent &&
+		    is_port(t->comps[i].info.kind) && t->comps[i].info.port == port)
+			return i;
+	return CXLEMU_COMP_NONE;
+}
+
+static int rebuild(struct cxlemu_topo *t);
+
+static void hdm_changed(void *opaque, unsigned int decoder)
+{
+	struct cxlemu_topo *t = opaque;
+
+	(void)decoder;
+	t->dirty = true;
+}
+
+/* Checks where a new component may go and finds its depth. */
+static int check_parent(struct cxlemu_topo *t, const struct cxlemu_comp_desc *d,
+			uint32_t *depth)
+{
+	const struct comp *p;
+	uint32_t want;
+
+	if (d->kind == CXLEMU_COMP_HOST_BRIDGE) {
+		if (d->parent != CXLEMU_COMP_NONE) {
+			cxlemu_err(t->ctx, "%s: a host bridge has no parent", d->name);
+			return -EINVAL;
+		}
+		*depth = 1;
+		return 0;
+	}
+	if (d->parent >= t->ncomps) {
+		cxlemu_err(t->ctx, "%s: parent %u does not exist", d->name, d->parent);
+		return -EINVAL;
+	}
+	p = &t->comps[d->parent];
+	want = p->info.kind;
+	switch (d->kind) {
+	case CXLEMU_COMP_ROOT_PORT:
+		if (want != CXLEMU_COMP_HOST_BRIDGE) {
+			cxlemu_err(t->ctx, "%s: a root port belongs to a host bridge, not %s",
+				   d->name, p->name);
+			return -EINVAL;
+		}
+		break;
+	case CXLEMU_COMP_DSP:
+		if (want != CXLEMU_COMP_USP) {
+			cxlemu_err(t->ctx, "%s: a downstream port belongs to a switch upstream port, not %s",
+				   d->name, p->name);
+			return -EINVAL;
+		}
+		break;
+	default: /* switch upstream port or endpoint: below a free port */
+		if (!is_port(want)) {
+			cxlemu_err(t->ctx, "%s: must sit below a root or downstream port, not %s",
+				   d->name, p->name);
+			return -EINVAL;
+		}
+		if (p->info.below != CXLEMU_COMP_NONE) {
+			cxlemu_err(t->ctx, "%s: port %s already has %s attached", d->name,
+				   p->name, t->comps[p->info.below].name);
+			return -EBUSY;
+		}
+		break;
+	}
+	if (is_port(d->kind)) {
+		if (d->port > 255 || child_port(t, d->parent, d->port) != CXLEMU_COMP_NONE) {
+			cxlemu_err(t->ctx, "%s: port number %u invalid or already used below %s",
+				   d->name, d->port, p->name);
+			return -EINVAL;
+		}
+	}
+	if (p->depth + 1 > CXLEMU_ROUTE_MAX_DEPTH) {
+		cxlemu_err(t->ctx, "%s: hierarchy deeper than %u components", d->name,
+			   CXLEMU_ROUTE_MAX_DEPTH);
+		return -EINVAL;
+	}
+	*depth = p->depth + 1;
+	return 0;
+}
+
+static int make_hdm(struct cxlemu_topo *t, const struct cxlemu_comp_desc *d,
+		    uint32_t id, struct cxlemu_hdm **out)
+{
+	struct cxlemu_hdm_config cfg;
+
+	*out = NULL;
+	if (is_port(d->kind))
+		return 0;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.version = CXLEMU_HDM_CONFIG_VERSION;
+	cfg.decoders = d->decoders ? d->decoders : DEFAULT_DECODERS;
+	cfg.caps = d->caps ? d->caps : ALL_CAPS;
+	cfg.changed = hdm_changed;
+	cfg.opaque = t;
+	if (is_endpoint(d->kind)) {
+		cfg.kind = CXLEMU_HDM_ENDPOINT;
+		/* DPA order (8.2.9.9.2.1): volatile, persistent, dynamic. */
+		cfg.npartitions = 0;
+		if (d->volatile_size)
+			cfg.partition_size[cfg.npartitions++] = d->volatile_size;
+		if (d->persistent_size)
+			cfg.partition_size[cfg.npartitions++] = d->persistent_size;
+		if (d->dc_size)
+			cfg.partition_size[cfg.npartitions++] = d->dc_size;
+	} else {
+		cfg.kind = d->kind == CXLEMU_COMP_HOST_BRIDGE ?
+			   CXLEMU_HDM_HOST_BRIDGE : CXLEMU_HDM_SWITCH;
+		cfg.targets = CXLEMU_HDM_MAX_TARGETS;
+		/* Ports are added later: the port list is filled then. */
+		cfg.nports = 0;
+	}
+	(void)id;
+	return cxlemu_hdm_new(t->ctx, &cfg, out);
+}
+
+int cxlemu_topo_add(struct cxlemu_topo *t, const struct cxlemu_comp_desc *d,
+		    uint32_t *id)
+{
+	struct comp *c;
+	uint32_t depth, n;
+	int rc;
+
+	if (!t || !d || d->version != CXLEMU_COMP_DESC_VERSION || !d->name ||
+	    !d->name[0] || strlen(d->name) > MAX_NAME)
+		return -EINVAL;
+	if (d->kind < CXLEMU_COMP_HOST_BRIDGE || d->kind > CXLEMU_COMP_TYPE2) {
+		cxlemu_err(t->ctx, "%s: unknown component kind %u", d->name, d->kind);
+		return -EINVAL;
+	}
+	if (cxlemu_topo_find(t, d->name) != CXLEMU_COMP_NONE) {
+		cxlemu_err(t->ctx, "%s: name already used", d->name);
+		return -EEXIST;
+	}
+	if (is_endpoint(d->kind) &&
+	    (!cxlemu_is_aligned(d->volatile_size, SZ_256M) ||
+	     !cxlemu_is_aligned(d->persistent_size, SZ_256M) ||
+	     !cxlemu_is_aligned(d->dc_size, SZ_256M) ||
+	     d->volatile_size >= CXLEMU_ADDR_LIMIT ||
+	     d->persistent_size >= CXLEMU_ADDR_LIMIT - d->volatile_size ||
+	     d->dc_size >= CXLEMU_ADDR_LIMIT - d->volatile_size - d->persistent_size)) {
+		cxlemu_err(t->ctx, "%s: capacities must be 256 MiB multiples below 2^52",
+			   d->name);
+		return -EINVAL;
+	}
+	rc = check_parent(t, d, &depth);
+	if (rc)
+		return rc;
+	if (t->ncomps == t->capcomps) {
+		uint32_t cap = t->capcomps ? 2 * t->capcomps : 16;
+		struct comp *nc = realloc(t->comps, cap * sizeof(*nc));
+
+		if (!nc)
+			return -ENOMEM;
+		t->comps = nc;
+		t->capcomps = cap;
+	}
+	n = t->ncomps;
+	c = &t->comps[n];
+	memset(c, 0, sizeof(*c));
+	c->name = strdup(d->name);
+	if (!c->name)
+		return -ENOMEM;
+	rc = make_hdm(t, d, n, &c->info.hdm);
+	if (rc) {
+		free(c->name);
+		return rc;
+	}
+	cxlemu_compregs_init(&c->regs, c->info.hdm);
+	c->info.kind = d->kind;
+	c->info.parent = d->parent;
+	c->info.port = d->port;
+	c->info.uid = d->uid;
+	c->info.below = CXLEMU_COMP_NONE;
+	c->info.name = c->name;
+	c->info.volatile_size = d->volatile_size;
+	c->info.persistent_size = d->persistent_size;
+	c->info.dc_size = d->dc_size;
+	c->info.lsa_size = d->lsa_size;
+	c->info.serial = d->serial;
+	c->depth = depth;
+	if (d->kind != CXLEMU_COMP_HOST_BRIDGE) {
+		struct comp *p = &t->comps[d->parent];
+
+		if (is_port(d->kind))
+			cxlemu_hdm_add_port(p->info.hdm, (uint8_t)d->port);
+		else
+			p->info.below = n;
+	}
+	t->ncomps++;
+	if (id)
+		*id = n;
+	/* Something attached below committed decoders changes routes. */
+	return t->nwins ? rebuild(t) : 0;
+}
+
+int cxlemu_topo_info(const struct cxlemu_topo *t, uint32_t id,
+		     struct cxlemu_comp_info *out)
+{
+	if (!t || !out || id >= t->ncomps)
+		return -EINVAL;
+	*out = t->comps[id].info;
+	return 0;
+}
+
+int cxlemu_topo_window(const struct cxlemu_topo *t, uint32_t win,
+		       struct cxlemu_window_desc *out)
+{
+	if (!t || !out || win >= t->nwins)
+		return -EINVAL;
+	*out = t->wins[win].desc;
+	return 0;
+}
+
+/* The router's view of a window. */
+static int route_window(const struct cxlemu_window_desc *d,
+			struct cxlemu_route_window *w)
+{
+	unsigned int eiw, eig, i;
+
+	if (cxlemu_ways_to_eiw(d->ways, &eiw) || cxlemu_gran_to_eig(d->gran, &eig) ||
+	    d->nxormaps > CXLEMU_MAX_XORMAPS)
+		return -EINVAL;
+	memset(w, 0, sizeof(*w));
+	w->base = d->base;
+	w->size = d->size;
+	w->id = CXLEMU_COMP_NONE;
+	w->eiw = (uint8_t)eiw;
+	w->eig = (uint8_t)eig;
+	w->arith = (uint8_t)d->arith;
+	w->nxormaps = (uint8_t)d->nxormaps;
+	for (i = 0; i < CXLEMU_MAX_XORMAPS; i++)
+		w->xormaps[i] = d->xormaps[i];
+	for (i = 0; i < CXLEMU_MAX_WAYS; i++)
+		w->targets[i] = i < d->ways ? d->targets[i] : CXLEMU_NO_NODE;
+	return 0;
+}
+
+/*
+ * The router's view of the components: node i is component i, with the
+ * committed decoders of its HDM capability (endpoints: only while HDM
+ * decoding is enabled) and target port numbers turned into components.
+ */
+static int route_nodes(const struct cxlemu_topo *t, struct cxlemu_route_node **nodes_out,
+		       struct cxlemu_route_decoder **decs_out)
+{
+	struct cxlemu_route_node *nodes;
+	struct cxlemu_route_decoder *decs;
+	uint32_t i, total = 0, k = 0;
+	unsigned int n, p;
+
+	for (i = 0; i < t->ncomps; i++)
+		if (t->comps[i].info.hdm)
+			total += cxlemu_hdm_count(t->comps[i].info.hdm);
+	nodes = calloc(t->ncomps ? t->ncomps : 1, sizeof(*nodes));
+	decs = calloc(total ? total : 1, sizeof(*decs));
+	if (!nodes || !decs) {
+		free(nodes);
+		free(decs);
+		return -ENOMEM;
+	}
+	for (i = 0; i < t->ncomps; i++) {
+		const struct comp *c = &t->comps[i];
+		struct cxlemu_route_node *nd = &nodes[i];
+
+		nd->id = i;
+		nd->below = CXLEMU_NO_NODE;
+		if (is_port(c->info.kind)) {
+			nd->kind = CXLEMU_NODE_PORT;
+			nd->below = c->info.below;
+			continue;
+		}
+		nd->kind = is_endpoint(c->info.kind) ? CXLEMU_NODE_ENDPOINT :
+			   CXLEMU_NODE_SWITCH;
+		nd->decoders = &decs[k];
+		if (!cxlemu_hdm_enabled(c->info.hdm))
+			continue;
+		for (n = 0; n < cxlemu_hdm_count(c->info.hdm); n++) {
+			struct cxlemu_hdm_decoder hd;
+			struct cxlemu_route_decoder *rd = &decs[k];
+
+			cxlemu_hdm_decoder(c->info.hdm, n, &hd);
+			if (!hd.committed)
+				break; /* committed decoders are a prefix */
+			rd->base = hd.base;
+			rd->size = hd.size;
+			rd->eiw = hd.eiw;
+			rd->eig = hd.eig;
+			rd->dpa_base = hd.dpa_base;
+			for (p = 0; p < CXLEMU_MAX_WAYS; p++)
+				rd->targets[p] = CXLEMU_NO_NODE;
+			if (nd->kind == CXLEMU_NODE_SWITCH)
+				for (p = 0; p < hd.ways && p < CXLEMU_HDM_MAX_TARGETS; p++)
+					rd->targets[p] = child_port(t, i, hd.targets[p]);
+			/* A zero-sized decoder routes nothing. */
+			if (hd.size == 0)
+				continue;
+			nd->ndecoders++;
+			k++;
+		}
+	}
+	*nodes_out = nodes;
+	*decs_out = decs;
+	return 0;
+}
+
+/* Rebuilds and publishes the route table of every window. */
+static int rebuild(struct cxlemu_topo *t)
+{
+	struct cxlemu_route_node *nodes;
+	struct cxlemu_route_decoder *decs;
+	struct cxlemu_route_window w;
+	uint32_t i;
+	int rc;
+
+	t->dirty = false;
+	rc = route_nodes(t, &nodes, &decs);
+	if (rc)
+		return rc;
+	for (i = 0; i < t->nwins && !rc; i++) {
+		struct cxlemu_route_table *tbl;
+
+		route_window(&t->wins[i].desc, &w);
+		rc = cxlemu_route_table_build(t->ctx, &w, nodes, t->ncomps, &tbl);
+		if (rc == 0)
+			rc = cxlemu_route_pub_set(t->wins[i].pub, tbl);
+		else
+			cxlemu_err(t->ctx, "window %u: route table not rebuilt: %s",
+				   i, cxlemu_strerror(rc));
+	}
+	free(nodes);
+	free(decs);
+	if (rc)
+		t->dirty = true; /* try again on the next change */
+	return rc;
+}
+
+int cxlemu_topo_add_window(struct cxlemu_topo *t, const struct cxlemu_window_desc *d,
+			   uint32_t *id)
+{
+	struct cxlemu_route_window w;
+	uint32_t i;
+	int rc;
+
+	if (!t || !d || d->version != CXLEMU_WINDOW_DESC_VERSION)
+		return -EINVAL;
+	if (route_window(d, &w)) {
+		cxlemu_err(t->ctx, "window: %u ways, granularity %llu or %u XOR maps not valid",
+			   d->ways, (unsigned long long)d->gran, d->nxormaps);
+		return -EINVAL;
+	}
+	for (i = 0; i < d->ways; i++) {
+		if (d->targets[i] >= t->ncomps ||
+		    t->comps[d->targets[i]].info.kind != CXLEMU_COMP_HOST_BRIDGE) {
+			cxlemu_err(t->ctx, "window: target %u is not a host bridge", i);
+			return -EINVAL;
+		}
+	}
+	for (i = 0; i < t->nwins; i++) {
+		const struct cxlemu_window_desc *o = &t->wins[i].desc;
+
+		if (d->base < o->base + o->size && o->base < d->base + d->size) {
+			cxlemu_err(t->ctx, "window: [0x%llx, +0x%llx) overlaps window %u",
+				   (unsigned long long)d->base,
+				   (unsigned long long)d->size, i);
+			return -EINVAL;
+		}
+	}
+	/* Alignment, sizes, XOR maps: the router's own rules (the targets
+	 * were checked above, so the window is checked alone). */
+	for (i = 0; i < CXLEMU_MAX_WAYS; i++)
+		w.targets[i] = CXLEMU_NO_NODE;
+	rc = cxlemu_route_check(t->ctx, &w, NULL, 0);
+	if (rc)
+		return rc;
+	if (t->nwins == t->capwins) {
+		uint32_t cap = t->capwins ? 2 * t->capwins : 4;
+		struct window *nw = realloc(t->wins, cap * sizeof(*nw));
+
+		if (!nw)
+			return -ENOMEM;
+		t->wins = nw;
+		t->capwins = cap;
+	}
+	memset(&t->wins[t->nwins], 0, sizeof(t->wins[0]));
+	t->wins[t->nwins].desc = *d;
+	rc = cxlemu_route_pub_new(t->ctx, NULL, NULL, &t->wins[t->nwins].pub);
+	if (rc)
+		return rc;
+	if (id)
+		*id = t->nwins;
+	t->nwins++;
+	return rebuild(t);
+}
+
+static struct comp *comp_of(struct cxlemu_topo *t, uint32_t id)
+{
+	return t && id < t->ncomps ? &t->comps[id] : NULL;
+}
+
+int cxlemu_topo_reg_read(struct cxlemu_topo *t, uint32_t id, uint32_t offset,
+			 unsigned int size, uint64_t *val)
+{
+	struct comp *c = comp_of(t, id);
+
+	if (!c)
+		return -EINVAL;
+	return cxlemu_compregs_read(&c->regs, offset, size, val);
+}
+
+int cxlemu_topo_reg_write(struct cxlemu_topo *t, uint32_t id, uint32_t offset,
+			  unsigned int size, uint64_t val)
+{
+	struct comp *c = comp_of(t, id);
+	int rc;
+
+	if (!c)
+		return -EINVAL;
+	rc = cxlemu_compregs_write(&c->regs, offset, size, val);
+	/* Enabling or disabling HDM decode at an endpoint changes routes too. */
+	if (rc == 0 && (t->dirty || (c->info.hdm && offset <= CXLEMU_CM_OFFSET + CM_HDM_OFFSET + 4 &&
+				     offset + size > CXLEMU_CM_OFFSET + CM_HDM_OFFSET + 4)))
+		rc = rebuild(t);
+	return rc;
+}
+
+int cxlemu_topo_reset(struct cxlemu_topo *t, uint32_t id)
+{
+	struct comp *c = comp_of(t, id);
+
+	if (!c)
+		return -EINVAL;
+	cxlemu_compregs_reset(&c->regs);
+	return rebuild(t);
+}
+
+struct cxlemu_route_pub *cxlemu_topo_routes(struct cxlemu_topo *t, uint32_t win)
+{
+	return t && win < t->nwins ? t->wins[win].pub : NULL;
+}
+
+static int find_window(const struct cxlemu_topo *t, uint64_t hpa)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->nwins; i++)
+		if (hpa >= t->wins[i].desc.base &&
+		    hpa - t->wins[i].desc.base < t->wins[i].desc.size)
+			return (int)i;
+	return -1;
+}
+
+int cxlemu_topo_route(struct cxlemu_topo *t, uint64_t hpa, uint32_t *ep,
+		      uint64_t *dpa)
+{
+	const struct cxlemu_route_table *tbl;
+	int w = t ? find_window(t, hpa) : -1;
+
+	if (w < 0 || !(tbl = cxlemu_route_pub_get(t->wins[w].pub))) {
+		*ep = CXLEMU_COMP_NONE;
+		*dpa = 0;
+		return CXLEMU_ROUTE_MISS;
+	}
+	return cxlemu_route(tbl, hpa, ep, dpa);
+}
+
+static int walk_miss(struct cxlemu_route_info *info, uint32_t level, uint32_t id,
+		     uint32_t reason)
+{
+	info->level = level;
+	info->ep = id;
+	info->reason = reason;
+	return CXLEMU_ROUTE_MISS | (int)level;
+}
+
+/* First committed decoder covering @hpa, read from the registers. */
+static int reg_decoder(const struct comp *c, uint64_t hpa,
+		       struct cxlemu_hdm_decoder *d)
+{
+	unsigned int n;
+
+	if (!cxlemu_hdm_enabled(c->info.hdm))
+		return -1;
+	for (n = 0; n < cxlemu_hdm_count(c->info.hdm); n++) {
+		cxlemu_hdm_decoder(c->info.hdm, n, d);
+		if (d->committed && hpa >= d->base && hpa - d->base < d->size)
+			return (int)n;
+	}
+	return -1;
+}
+
+int cxlemu_topo_walk(struct cxlemu_topo *t, uint64_t hpa,
+		     struct cxlemu_route_info *info)
+{
+	const struct cxlemu_window_desc *wd;
+	struct cxlemu_hdm_decoder d;
+	struct cxlemu_xormaps x;
+	uint32_t cur, level;
+	unsigned int eiw, eig, pos;
+	uint64_t off;
+	int w, n;
+
+	if (!t || !info)
+		return -EINVAL;
+	memset(info, 0, sizeof(*info));
+	w = find_window(t, hpa);
+	if (w < 0)
+		return walk_miss(info, 0, CXLEMU_COMP_NONE, CXLEMU_MISS_OUTSIDE);
+	wd = &t->wins[w].desc;
+	cxlemu_ways_to_eiw(wd->ways, &eiw);
+	cxlemu_gran_to_eig(wd->gran, &eig);
+	if (wd->arith == CXLEMU_ARITH_XOR) {
+		if (cxlemu_xormaps_init(&x, wd->xormaps, wd->nxormaps))
+			return -EINVAL;
+		hpa = cxlemu_xor_spa_to_hpa(&x, hpa);
+	}
+	info->hpa = hpa;
+	cxlemu_hpa_to_dpa(hpa - wd->base, eiw, eig, &pos, NULL);
+	cur = wd->targets[pos];
+	for (level = 1; level <= CXLEMU_ROUTE_MAX_DEPTH; level++) {
+		const struct comp *c = &t->comps[cur];
+
+		info->path[info->depth++] = cur;
+		if (is_port(c->info.kind)) {
+			if (c->info.below == CXLEMU_COMP_NONE)
+				return walk_miss(info, level, cur, CXLEMU_MISS_EMPTY_PORT);
+			cur = c->info.below;
+			continue;
+		}
+		n = reg_decoder(c, hpa, &d);
+		if (n < 0)
+			return walk_miss(info, level, cur, CXLEMU_MISS_NO_DECODER);
+		cxlemu_hpa_to_dpa(hpa - d.base, d.eiw, d.eig, &pos, &off);
+		if (is_endpoint(c->info.kind)) {
+			info->level = level;
+			info->ep = cur;
+			info->decoder = (uint32_t)n;
+			info->dpa = d.dpa_base + off;
+			return 0;
+		}
+		cur = child_port(t, cur, d.targets[pos]);
+		if (cur == CXLEMU_COMP_NONE)
+			return walk_miss(info, level, info->path[info->depth - 1],
+					 CXLEMU_MISS_EMPTY_PORT);
+	}
+	return -ELOOP;
+}
