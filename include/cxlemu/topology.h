@@ -22,6 +22,7 @@
 #define CXLEMU_TOPOLOGY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <cxlemu/common.h>
@@ -291,6 +292,49 @@ CXLEMU_EXPORT int cxlemu_topo_route(struct cxlemu_topo *t, uint64_t hpa,
  */
 CXLEMU_EXPORT int cxlemu_topo_walk(struct cxlemu_topo *t, uint64_t hpa,
 				   struct cxlemu_route_info *info);
+
+/**
+ * Builds a topology from a QEMU 10 command line, the one users already
+ * have: `-device pxb-cxl | cxl-rp | cxl-upstream | cxl-downstream |
+ * cxl-type3 | cxl-switch-mailbox-cci,...`, `-object memory-backend-*,id=,
+ * size=` (capacities), `-M/-machine ...,cxl=on,cxl-fmw.N.targets.M=,
+ * cxl-fmw.N.size=,cxl-fmw.N.interleave-granularity=` and `-m size,
+ * maxmem=,slots=` (where q35 places the windows).  Options and properties
+ * the library does not model are accepted and ignored.
+ *
+ * Window placement follows QEMU's q35: the CXL host register area (1 MiB)
+ * starts after RAM above 4 GiB (after device memory when maxmem > size),
+ * and the windows follow it, 256 MiB aligned, in cxl-fmw index order.
+ *
+ * @param ctx    context for log messages and the topology; may be NULL
+ * @param argc   number of arguments
+ * @param argv   arguments; a leading program name is skipped
+ * @param out    receives the topology, owned by the caller
+ * @param err    receives a message naming the option, the property and
+ *               why, when the command line is rejected; may be NULL
+ * @param errlen size of @p err
+ * @return 0, -EINVAL for a rejected command line, -ENOMEM
+ */
+CXLEMU_EXPORT int cxlemu_topo_from_qemu(struct cxlemu_ctx *ctx, int argc,
+					const char *const *argv,
+					struct cxlemu_topo **out, char *err,
+					size_t errlen);
+
+/**
+ * Like cxlemu_topo_from_qemu(), from one string holding a command line or
+ * a file of options: split on white space, with '...' and "..." quoting,
+ * backslash escapes, backslash-newline continuations and # comments.
+ * @param ctx     context; may be NULL
+ * @param cmdline the text (NUL-terminated)
+ * @param out     receives the topology
+ * @param err     receives an error message; may be NULL
+ * @param errlen  size of @p err
+ * @return 0, -EINVAL, -ENOMEM
+ */
+CXLEMU_EXPORT int cxlemu_topo_from_qemu_string(struct cxlemu_ctx *ctx,
+					       const char *cmdline,
+					       struct cxlemu_topo **out,
+					       char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

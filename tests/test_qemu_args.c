@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: MIT */
+/* QEMU command lines to topologies: good lines and every kind of bad one. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "testutil.h"
+
+#define MiB (UINT64_C(1) << 20)
+#define GiB (UINT64_C(1) << 30)
+
+static uint64_t seed;
+
+static char *slurp(const char *name)
+{
+	char path[512];
+	FILE *f;
+	char *buf;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", TEST_DATA, name);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	buf = calloc(1, 1 << 16);
+	assert_non_null(buf);
+	n = fread(buf, 1, (1 << 16) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static struct cxlemu_topo *parse_file(const char *name)
+{
+	char err[512], *s = slurp(name);
+	struct cxlemu_topo *t = NULL;
+	int rc = cxlemu_topo_from_qemu_string(NULL, s, &t, err, sizeof(err));
+
+	if (rc)
+		fail_msg("%s: %s", name, err);
+	free(s);
+	return t;
+}
+
+static void test_switch_example(void **state)
+{
+	struct cxlemu_topo *t = parse_file("switch.qemu");
+	struct cxlemu_comp_info i;
+	struct cxlemu_window_desc w;
+	uint32_t id;
+
+	(void)state;
+	assert_int_equal(cxlemu_topo_count(t), 10);
+	id = cxlemu_topo_find(t, "cxl.2");
+	assert_int_equal(cxlemu_topo_info(t, id, &i), 0);
+	assert_int_equal(i.kind, CXLEMU_COMP_HOST_BRIDGE);
+	assert_int_equal(i.uid, 222);
+	assert_int_equal(cxlemu_topo_info(t, cxlemu_topo_find(t, "swport1"), &i), 0);
+	assert_int_equal(i.kind, CXLEMU_COMP_DSP);
+	assert_int_equal(i.port, 1);
+	assert_int_equal(i.below, cxlemu_topo_find(t, "cxl-vmem1"));
+	assert_int_equal(cxlemu_topo_info(t, cxlemu_topo_find(t, "cxl-vmem0"), &i), 0);
+	assert_int_equal(i.volatile_size, 256 * MiB);
+	assert_int_equal(i.serial, 1);
+	assert_int_equal(cxlemu_topo_info(t, cxlemu_topo_find(t, "cxl-pmem2"), &i), 0);
+	assert_int_equal(i.persistent_size, 256 * MiB);
+	assert_int_equal(i.lsa_size, 256 * MiB);
+	assert_int_equal(i.serial, UINT64_MAX);
+	/* -m 4G,maxmem=8G,slots=8 on q35: RAM to 6 GiB, device memory to
+	 * 18 GiB, 1 MiB of host bridge registers, windows at 18.25 GiB. */
+	assert_int_equal(cxlemu_topo_windows(t), 1);
+	assert_int_equal(cxlemu_topo_window(t, 0, &w), 0);
+	assert_int_equal(w.base, UINT64_C(0x490000000));
+	assert_int_equal(w.size, 4 * GiB);
+	assert_int_equal(w.ways, 2);
+	assert_int_equal(w.gran, 256);
+	assert_int_equal(w.targets[0], cxlemu_topo_find(t, "cxl.1"));
+	cxlemu_topo_free(t);
+}
+
+static void test_docs_examples(void **state)
+{
+	struct cxlemu_topo *t = parse_file("docs-pmem.qemu");
+	struct cxlemu_window_desc w;
+
+	(void)state;
+	assert_int_equal(cxlemu_topo_count(t), 3);
+	cxlemu_topo_free(t);
+	t = parse_file("docs-interleave.qemu");
+	assert_int_equal(cxlemu_topo_count(t), 10);
+	assert_int_equal(cxlemu_topo_window(t, 0, &w), 0);
+	assert_int_equal(w.gran, 8192);
+	assert_int_equal(w.ways, 2);
+	cxlemu_topo_free(t);
+}
+
+static void test_argv_and_memory_layout(void **state)
+{
+	const char *argv[] = {
+		"qemu-system-x86_64", "-nographic", "-M", "q35,cxl=on", "-m", "16G",
+		"-drive", "file=disk.img,if=virtio",
+		"-object", "memory-backend-ram,id=vm0,size=512M",
+		"-object", "memory-backend-ram,id=dc0,size=1G",
+		"--device", "pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1,hdm_for_passthrough=true",
+		"-device", "cxl-type3,bus=rp0,volatile-memdev=vm0,volatile-dc-memdev=dc0,num-dc-regions=2,id=m0",
+		"-device", "driver=cxl-rp,port=3,bus=cxl.1,id=rp0",
+		"-machine", "cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=1G",
+		"-M", "cxl-fmw.1.targets.0=cxl.1,cxl-fmw.1.size=512M,cxl-fmw.1.interleave-granularity=2k",
+	};
+	struct cxlemu_topo *t;
+	struct cxlemu_comp_info i;
+	struct cxlemu_window_desc w;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(cxlemu_topo_from_qemu(NULL, (int)(sizeof(argv) / sizeof(argv[0])),
+					       argv, &t, err, sizeof(err)), 0);
+	/* A device may name a bus defined after it. */
+	assert_int_equal(cxlemu_topo_info(t, cxlemu_topo_find(t, "m0"), &i), 0);
+	assert_int_equal(i.volatile_size, 512 * MiB);
+	assert_int_equal(i.dc_size, GiB);
+	assert_int_equal(cxlemu_topo_info(t, cxlemu_topo_find(t, "rp0"), &i), 0);
+	assert_int_equal(i.port, 3);
+	/* 16 GiB on q35: 2 GiB below 4 GiB, 14 GiB above, RAM ends at 18 GiB. */
+	assert_int_equal(cxlemu_topo_window(t, 0, &w), 0);
+	assert_int_equal(w.base, 18 * GiB + 256 * MiB);
+	assert_int_equal(cxlemu_topo_window(t, 1, &w), 0);
+	assert_int_equal(w.base, 19 * GiB + 256 * MiB);
+	assert_int_equal(w.gran, 2048);
+	cxlemu_topo_free(t);
+}
+
+struct bad {
+	const char *line;
+	const char *msg; /* substring the error must contain */
+};
+
+#define HB "-device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1 -device cxl-rp,port=0,bus=cxl.1,id=rp0 "
+#define MEM "-object memory-backend-ram,id=m,size=256M "
+
+static const struct bad bads[] = {
+	{ HB "-device cxl-rp,bus=cxl.1,id=rp1", "cxl-rp (argument 6): property 'port': required" },
+	{ HB "-device cxl-rp,port=0,bus=cxl.1,id=rp1", "rejected by the topology" },
+	{ HB "-device cxl-rp,port=256,bus=cxl.1,id=rp1", "property 'port': '256' is not a number" },
+	{ HB "-device cxl-rp,port=x1,bus=cxl.1,id=rp1", "property 'port'" },
+	{ HB "-device cxl-rp,port=1,bus=rp0,id=rp1", "property 'bus': 'rp0' is not a pxb-cxl host bridge" },
+	{ HB "-device cxl-rp,port=1,id=rp1", "property 'bus': required" },
+	{ HB MEM "-device cxl-type3,bus=rp9,volatile-memdev=m,id=d", "property 'bus': no CXL device named 'rp9'" },
+	{ HB MEM "-device cxl-type3,bus=cxl.1,volatile-memdev=m,id=d", "is not a cxl-rp or cxl-downstream port" },
+	{ HB MEM "-device cxl-type3,bus=rp0,volatile-memdev=nope,id=d", "property 'volatile-memdev': no memory backend object with id 'nope'" },
+	{ HB "-device cxl-type3,bus=rp0,id=d", "needs volatile-memdev" },
+	{ HB MEM "-device cxl-type3,bus=rp0,volatile-memdev=m,id=d -device cxl-type3,bus=rp0,volatile-memdev=m,id=e", "already has a device" },
+	{ HB MEM "-device cxl-type3,bus=rp0,volatile-memdev=m,id=rp0", "property 'id': 'rp0' is used twice" },
+	{ HB "-object memory-backend-ram,id=m,size=100M -device cxl-type3,bus=rp0,volatile-memdev=m,id=d", "rejected by the topology" },
+	{ HB "-object memory-backend-ram,id=m,size=lots -device cxl-type3,bus=rp0,volatile-memdev=m,id=d", "property 'size': missing or not a size" },
+	{ HB MEM "-device cxl-type3,bus=rp0,volatile-memdev=m,id=d,sn=-1", "property 'sn'" },
+	{ HB "-device cxl-downstream,port=0,bus=rp0,id=x", "is not a cxl-upstream switch port" },
+	{ HB "-device cxl-switch-mailbox-cci,id=c,bus=rp0,target=cxl.1", "property 'target': 'cxl.1' is not a cxl-upstream" },
+	{ HB "-device cxl-switch-mailbox-cci,id=c,bus=rp0", "property 'target': required" },
+	{ HB "-device cxl-switch-mailbox-cci,id=c,bus=rp0,target=ghost", "property 'target': no CXL device named 'ghost'" },
+	{ HB "-M cxl-fmw.0.targets.0=rp0,cxl-fmw.0.size=4G", "property 'cxl-fmw.0.targets.0': 'rp0' is not a pxb-cxl host bridge" },
+	{ HB "-M cxl-fmw.0.targets.0=cxl.1", "cxl-fmw.0 needs a size" },
+	{ HB "-M cxl-fmw.0.size=4G", "cxl-fmw.0 has no targets" },
+	{ HB "-M cxl-fmw.0.targets.1=cxl.1,cxl-fmw.0.size=4G", "without gaps" },
+	{ HB "-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4X", "property 'cxl-fmw.0.size': '4X' is not a size" },
+	{ HB "-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=100M", "rejected" },
+	{ HB "-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G,cxl-fmw.0.interleave-granularity=3k", "rejected" },
+	{ HB "-M cxl-fmw.99.targets.0=cxl.1", "window index must be 0 to 15" },
+	{ HB "-M cxl-fmw.0.targets.x=cxl.1", "target index must be 0 to 15" },
+	{ HB "-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.targets.1=cxl.1,cxl-fmw.0.targets.2=cxl.1,cxl-fmw.0.targets.3=cxl.1,cxl-fmw.0.targets.4=cxl.1,cxl-fmw.0.size=5G", "rejected" },
+	{ HB "-m lots", "property 'size': 'lots' is not a size" },
+	{ HB "-device", "missing its argument" },
+	{ HB "-device cxl-rp,port=1,bus=cxl.1,id=rp1,oops", "property 'oops': expected key=value" },
+	{ "-device pxb-cxl,id='unterminated", "unterminated ' quote" },
+	{ "-device pxb-cxl,bus_nr=300,id=h", "property 'bus_nr'" },
+	{ "-device cxl-rp,port=0,bus=h,id=r -device cxl-rp,port=0,bus=r,id=s", "no CXL device named 'h'" },
+};
+
+static void test_bad_lines(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
+		struct cxlemu_topo *t = (struct cxlemu_topo *)1;
+		char err[512];
+		int rc = cxlemu_topo_from_qemu_string(NULL, bads[i].line, &t, err, sizeof(err));
+
+		if (rc != -EINVAL || !strstr(err, bads[i].msg))
+			fail_msg("line %zu: rc %d, error '%s', wanted '%s'", i, rc, err,
+				 bads[i].msg);
+		assert_null(t);
+	}
+}
+
+static void test_unmodelled_accepted(void **state)
+{
+	struct cxlemu_topo *t;
+	char err[256];
+
+	(void)state;
+	/* Non-CXL devices, unknown options and unmodelled properties. */
+	assert_int_equal(cxlemu_topo_from_qemu_string(NULL,
+		"-device virtio-net-pci,netdev=n0 -netdev user,id=n0 -kernel bzImage "
+		"-append 'console=ttyS0 root=/dev/vda' -enable-kvm "
+		"-device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1,frobnicate=yes",
+		&t, err, sizeof(err)), 0);
+	assert_int_equal(cxlemu_topo_count(t), 1);
+	cxlemu_topo_free(t);
+	assert_int_equal(cxlemu_topo_from_qemu_string(NULL, "", &t, err, sizeof(err)), 0);
+	assert_int_equal(cxlemu_topo_count(t), 0);
+	cxlemu_topo_free(t);
+	assert_int_equal(cxlemu_topo_from_qemu_string(NULL, NULL, &t, err, sizeof(err)), -EINVAL);
+	assert_int_equal(cxlemu_topo_from_qemu(NULL, 1, NULL, &t, err, sizeof(err)), -EINVAL);
+}
+
+/* Random mutations of a good line never crash and always explain. */
+static void test_mutations(void **state)
+{
+	struct rng r = { seed };
+	char *good = slurp("switch.qemu"), *buf;
+	size_t len = strlen(good), i;
+	unsigned int ok = 0, bad = 0;
+
+	(void)state;
+	buf = malloc(len + 1);
+	assert_non_null(buf);
+	for (i = 0; i < 3000; i++) {
+		struct cxlemu_topo *t;
+		char err[512];
+		unsigned int k, n = 1 + (unsigned int)rng_below(&r, 4);
+		int rc;
+
+		memcpy(buf, good, len + 1);
+		for (k = 0; k < n; k++) {
+			size_t at = rng_below(&r, len);
+
+			buf[at] = "=,.-x0 9'\"#\\\nG"[rng_below(&r, 15)];
+		}
+		rc = cxlemu_topo_from_qemu_string(NULL, buf, &t, err, sizeof(err));
+		assert_true(rc == 0 || rc == -EINVAL);
+		if (rc == 0) {
+			ok++;
+			cxlemu_topo_free(t);
+		} else {
+			assert_true(err[0] != '\0');
+			bad++;
+		}
+	}
+	fprintf(stderr, "# mutations: %u accepted, %u rejected with a message\n", ok, bad);
+	assert_true(bad > 100);
+	free(buf);
+	free(good);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_switch_example),
+		cmocka_unit_test(test_docs_examples),
+		cmocka_unit_test(test_argv_and_memory_layout),
+		cmocka_unit_test(test_bad_lines),
+		cmocka_unit_test(test_unmodelled_accepted),
+		cmocka_unit_test(test_mutations),
+	};
+
+	seed = test_seed(0x9E3);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
