@@ -10,6 +10,7 @@
 #include "internal.h"
 #include "hdm/compregs.h"
 #include "hdm/hdm_priv.h"
+#include "topology_priv.h"
 
 #include <cxlemu/topology.h>
 
@@ -653,4 +654,9 @@ int cxlemu_topo_walk(struct cxlemu_topo *t, uint64_t hpa,
 					 CXLEMU_MISS_EMPTY_PORT);
 	}
 	return -ELOOP;
+}
+
+struct cxlemu_ctx *cxlemu_topo_ctx(const struct cxlemu_topo *t)
+{
+	return t ? t->ctx : NULL;
 }

@@ -308,6 +308,15 @@ static void test_xor_invalid(void **state)
 	assert_int_equal(cxlemu_xormaps_init(&x, maps, 2), 0);
 	assert_int_equal(cxlemu_spa_to_dpa(0, 9, 0, &x, &pos, &v), -EINVAL);
 	assert_int_equal(cxlemu_spa_to_dpa(CXLEMU_ADDR_LIMIT, 2, 0, &x, &pos, &v), -ERANGE);
+	/* Regression (review): map i must pivot at interleave bit i, else the
+	 * result would not be the target Table 9-22 selects. */
+	assert_int_equal(cxlemu_xormaps_init(&x, maps, 1), 0);
+	assert_int_equal(cxlemu_spa_to_dpa(0x100, 1, 0, &x, &pos, &v), 0);
+	assert_int_equal(pos, 1); /* a one-bit map changes nothing */
+	assert_int_equal(cxlemu_spa_to_dpa(0x100, 1, 1, &x, &pos, &v), -EINVAL);
+	assert_int_equal(cxlemu_dpa_to_spa(0, 0, 1, 1, &x, &v), -EINVAL);
+	assert_int_equal(cxlemu_xormaps_init(&x, &maps[1], 1), 0);
+	assert_int_equal(cxlemu_spa_to_dpa(0x100, 2, 0, &x, &pos, &v), -EINVAL);
 }
 
 int main(void)

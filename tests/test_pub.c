@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -89,6 +90,30 @@ static void test_reclaim_waits_for_readers(void **state)
 	cxlemu_route_pub_free(p);
 	assert_int_equal(cxlemu_route_pub_set(NULL, NULL), -EINVAL);
 	assert_int_equal(cxlemu_route_pub_new(NULL, NULL, NULL, NULL), -EINVAL);
+}
+
+/* Regression (review): quiescent() on an offline reader brings it online
+ * with the ordering online() has, so reclamation waits for it again. */
+static void test_quiescent_from_offline(void **state)
+{
+	struct cxlemu_route_pub *p;
+	struct cxlemu_route_reader *r;
+
+	(void)state;
+	assert_int_equal(cxlemu_route_pub_new(NULL, NULL, NULL, &p), 0);
+	assert_int_equal(cxlemu_route_reader_register(p, &r), 0);
+	assert_int_equal(cxlemu_route_pub_set(p, make_version(1)), 0);
+	cxlemu_route_reader_offline(r);
+	assert_int_equal(cxlemu_route_pub_set(p, make_version(2)), 0);
+	assert_int_equal(cxlemu_route_pub_reclaim(p), 0);
+	cxlemu_route_reader_quiescent(r);
+	assert_non_null(cxlemu_route_pub_get(p));
+	assert_int_equal(cxlemu_route_pub_set(p, make_version(3)), 0);
+	assert_int_equal(cxlemu_route_pub_reclaim(p), 1);
+	cxlemu_route_reader_quiescent(r);
+	assert_int_equal(cxlemu_route_pub_reclaim(p), 0);
+	cxlemu_route_reader_unregister(r);
+	cxlemu_route_pub_free(p);
 }
 
 static unsigned int retired;
@@ -208,9 +233,21 @@ static void test_concurrent_swaps(void **state)
 		assert_non_null(t);
 		assert_int_equal(cxlemu_route_pub_set(p, t), 0);
 		pending = cxlemu_route_pub_reclaim(p);
-		/* Retired tables never pile up while readers make progress. */
-		if (pending > 1000)
-			fail_msg("%u tables waiting for readers", pending);
+		/*
+		 * A reader the scheduler keeps off the CPU holds reclamation
+		 * back, as QSBR intends; once readers run again the retired
+		 * tables must go.  Give them up to 10 s of wall time.
+		 */
+		if (pending > 256) {
+			time_t until = time(NULL) + 10;
+
+			while (pending > 256 && time(NULL) < until) {
+				sched_yield();
+				pending = cxlemu_route_pub_reclaim(p);
+			}
+			if (pending > 256)
+				fail_msg("%u tables still waiting for readers after 10 s", pending);
+		}
 		enough = true;
 		for (i = 0; i < READERS; i++)
 			enough &= __atomic_load_n(&args[i].versions_seen,
@@ -238,6 +275,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reclaim_waits_for_readers),
 		cmocka_unit_test(test_host_retire_callback),
+		cmocka_unit_test(test_quiescent_from_offline),
 		cmocka_unit_test(test_concurrent_swaps),
 	};
 

@@ -338,6 +338,29 @@ static void test_invalid_descriptions(void **state)
 	BREAK(f.nodes[DSP1].below = RP2, -ELOOP);
 	BREAK(f.nodes[DSP1].below = USP, -ELOOP);
 
+	/*
+	 * Regression (review): a 3-way decoder whose size is not a multiple of
+	 * 3 x 256 MiB maps a partial last round, up to one granule beyond
+	 * size / 3.  2^20 granules over 3 ways is 349526 granules (0x5555600
+	 * bytes) per device, so a DPA base 0x5555555 below 2^52 is refused and
+	 * one 0x5555600 below is the highest allowed.
+	 */
+	fab_init(&f, MB256, MB256, 0, 0);
+	f.w.targets[0] = 0;
+	b = fab_node(&f, CXLEMU_NODE_ENDPOINT, 1, CXLEMU_NO_NODE);
+	d = fab_decoder(&f, b, MB256, MB256, 8, 0);
+	d->dpa_base = CXLEMU_ADDR_LIMIT - 0x5555555;
+	assert_int_equal(build_rc(&f), -EINVAL);
+	d->dpa_base = CXLEMU_ADDR_LIMIT - 0x5555600;
+	assert_int_equal(build_rc(&f), 0);
+	{
+		struct cxlemu_route_info info;
+
+		assert_int_equal(cxlemu_route_walk(&f.w, f.nodes, f.nnodes, 2 * MB256 - 1, &info), 0);
+		assert_true(info.dpa < CXLEMU_ADDR_LIMIT);
+		assert_int_equal(info.dpa, CXLEMU_ADDR_LIMIT - 0x5555600 + 0x55555ff);
+	}
+
 	/* A chain deeper than CXLEMU_ROUTE_MAX_DEPTH. */
 	fab_init(&f, 0, MB256, 0, 0);
 	f.w.targets[0] = 0;

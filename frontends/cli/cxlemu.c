@@ -43,15 +43,10 @@ static void log_stderr(void *opaque, int level, const char *msg)
 		msg);
 }
 
+/* Decimal or 0x-hex, as the usage says: no sign, blanks or octal. */
 static int parse_num(const char *s, uint64_t *v)
 {
-	char *end;
-
-	if (!*s || *s == '-' || *s == '+')
-		return -1;
-	errno = 0;
-	*v = strtoull(s, &end, 0);
-	return (errno || *end) ? -1 : 0;
+	return parse_u64(s, strlen(s), v) ? 0 : -1;
 }
 
 static int cmd_translate(int argc, char **argv)

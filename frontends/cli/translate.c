@@ -45,7 +45,7 @@ static int errf(char *out, size_t outlen, const char *fmt, ...)
 }
 
 /* Decimal or 0x-hex, the whole token, no sign, no overflow. */
-static bool parse_u64(const char *s, size_t len, uint64_t *v)
+bool parse_u64(const char *s, size_t len, uint64_t *v)
 {
 	uint64_t x = 0, base = 10, d;
 	size_t i = 0;
@@ -261,6 +261,12 @@ int translate_line(const char *line, size_t len, char *out, size_t outlen)
 				    "xor map %u must be non-zero and below 2^52", i);
 	if (cxlemu_xormaps_init(&x, q.xor_maps, q.nxor))
 		return errf(out, outlen, "xor maps share a lowest bit");
+	/* Table 9-22: map i selects target bit i, interleave bit eig+8+i. */
+	for (i = 0; i < q.nxor; i++)
+		if (x.pivot[i] != eig + 8 + i)
+			return errf(out, outlen,
+				    "xor map %u (0x%" PRIx64 ") must have bit %u (interleave bit %u) as its lowest set bit",
+				    i, q.xor_maps[i], eig + 8 + i, i);
 	if (q.dpa2hpa) {
 		rc = cxlemu_dpa_to_spa(q.addr, (unsigned int)q.pos, eiw, eig,
 				       q.has_xor ? &x : NULL, &res);

@@ -3,7 +3,9 @@
 #ifndef CXLEMU_CLI_TRANSLATE_H
 #define CXLEMU_CLI_TRANSLATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Longest query line accepted, in bytes. */
 #define TRANSLATE_MAX_LINE 4096
@@ -17,5 +19,8 @@
  * Returns 0 for an answer, -1 for an error line.
  */
 int translate_line(const char *line, size_t len, char *out, size_t outlen);
+
+/* Parses @len bytes of decimal or 0x-hex: no sign, no blanks, no overflow. */
+bool parse_u64(const char *s, size_t len, uint64_t *v);
 
 #endif

@@ -188,11 +188,14 @@ CXLEMU_EXPORT uint64_t cxlemu_xor_hpa_to_spa(const struct cxlemu_xormaps *x,
  * @param spa     address (offset) issued by the host
  * @param eiw     encoded interleave ways of the whole interleave set
  * @param eig     encoded interleave granularity
- * @param x       XOR maps, or NULL for modulo arithmetic; the number of maps
- *                may not exceed log2 of the power-of-two factor of the ways
+ * @param x       XOR maps, or NULL for modulo arithmetic; at most log2 of
+ *                the power-of-two factor of the ways, map i with its lowest
+ *                set bit at interleave bit i (bit eig + 8 + i), so that the
+ *                result is the target Table 9-22 selects
  * @param pos     receives the position; may be NULL
  * @param dpa_off receives the DPA offset; may be NULL
- * @return 0, -EINVAL for bad encodings or too many maps, -ERANGE
+ * @return 0, -EINVAL for bad encodings or maps that break those rules,
+ *         -ERANGE
  */
 CXLEMU_EXPORT int cxlemu_spa_to_dpa(uint64_t spa, unsigned int eiw,
 				    unsigned int eig,

@@ -457,6 +457,7 @@ CXLEMU_EXPORT void cxlemu_route_reader_unregister(struct cxlemu_route_reader *r)
 
 /**
  * Announces that the reader holds no table pointer from before this call.
+ * Called on an offline reader, it brings the reader online.
  * @param r the reader
  */
 CXLEMU_EXPORT void cxlemu_route_reader_quiescent(struct cxlemu_route_reader *r);

@@ -293,6 +293,52 @@ CXLEMU_EXPORT int cxlemu_topo_route(struct cxlemu_topo *t, uint64_t hpa,
 CXLEMU_EXPORT int cxlemu_topo_walk(struct cxlemu_topo *t, uint64_t hpa,
 				   struct cxlemu_route_info *info);
 
+/** Region flags. */
+enum cxlemu_region_flags {
+	CXLEMU_REGION_PMEM = 1u << 0, /**< persistent DPA (default: volatile) */
+	CXLEMU_REGION_LOCK = 1u << 1, /**< commit with Lock On Commit */
+};
+
+/** Version of struct cxlemu_region_desc understood by this library. */
+#define CXLEMU_REGION_DESC_VERSION 1
+
+/** A region to program, the way Linux's `cxl create-region` does. */
+struct cxlemu_region_desc {
+	uint32_t version; /**< CXLEMU_REGION_DESC_VERSION */
+	uint32_t window;  /**< window index */
+	uint32_t ways;    /**< endpoints interleaved: 1,2,3,4,6,8,12,16 */
+	uint32_t flags;   /**< enum cxlemu_region_flags */
+	uint64_t gran;    /**< region interleave granularity in bytes; must
+			       be the window's when the window interleaves */
+	uint64_t size;    /**< bytes, a multiple of ways x 256 MiB */
+	/** Endpoint component ids by interleave position. */
+	uint32_t endpoints[CXLEMU_MAX_WAYS];
+};
+
+/**
+ * Programs and commits every decoder along the paths of a region: each host
+ * bridge and switch on the way gets a decoder selecting the ports that lead
+ * to the region's endpoints (granularity growing with the ways above, as
+ * Linux programs them), each endpoint a decoder over its next free DPA in
+ * the chosen partition.  Everything goes through register writes, so the
+ * commit rules of hdm.h apply; on any failure the decoders this call
+ * committed are uncommitted again.  The region takes the lowest free HPA
+ * range of the window (256 MiB aligned, 768 MiB for 3/6/12 ways).
+ *
+ * @param t    topology
+ * @param desc the region
+ * @param hpa  receives the region's base HPA; may be NULL
+ * @return 0, -EINVAL (bad description; endpoints that do not sit below
+ *         the window's host bridges at their positions, or that the
+ *         hierarchy cannot interleave in that order), -ENOSPC (no free HPA
+ *         range, no free decoder, or not enough DPA), -EBUSY (a decoder
+ *         would have to go below one already committed), -EIO (a commit
+ *         was refused; the log says why)
+ */
+CXLEMU_EXPORT int cxlemu_topo_region_create(struct cxlemu_topo *t,
+					    const struct cxlemu_region_desc *desc,
+					    uint64_t *hpa);
+
 /**
  * Builds a topology from a QEMU 10 command line, the one users already
  * have: `-device pxb-cxl | cxl-rp | cxl-upstream | cxl-downstream |

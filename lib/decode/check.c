@@ -56,6 +56,7 @@ static int check_decoder(struct cxlemu_ctx *ctx, uint32_t node,
 			 const struct cxlemu_route_decoder *d, uint32_t nnodes)
 {
 	struct cxlemu_ilv p;
+	uint64_t span;
 	int rc;
 
 	if (cxlemu_decode_params(d->eiw, d->eig, &p)) {
@@ -69,12 +70,15 @@ static int check_decoder(struct cxlemu_ctx *ctx, uint32_t node,
 	if (n->kind == CXLEMU_NODE_SWITCH)
 		return check_targets(ctx, "node", node, d->targets, p.ways,
 				     nnodes);
-	/* Endpoint: the DPA range the decoder maps must fit in 52 bits. */
+	/* Endpoint: the DPA range the decoder maps must fit in 52 bits.  A
+	 * 3/6/12-way decoder whose size is not a multiple of ways x 256 MiB
+	 * maps a partial last round: count whole granules, rounded up. */
+	span = (((d->size >> p.ig_shift) + p.ways - 1) / p.ways) << p.ig_shift;
 	if (d->dpa_base >= CXLEMU_ADDR_LIMIT ||
-	    d->size / p.ways > CXLEMU_ADDR_LIMIT - d->dpa_base) {
+	    span > CXLEMU_ADDR_LIMIT - d->dpa_base) {
 		cxlemu_err(ctx, "node %u: decoder DPA range 0x%llx+0x%llx beyond 2^52",
 			   node, (unsigned long long)d->dpa_base,
-			   (unsigned long long)(d->size / p.ways));
+			   (unsigned long long)span);
 		return -EINVAL;
 	}
 	return 0;

@@ -206,8 +206,14 @@ void cxlemu_route_reader_unregister(struct cxlemu_route_reader *r)
 
 void cxlemu_route_reader_quiescent(struct cxlemu_route_reader *r)
 {
-	uint64_t e = __atomic_load_n(&r->pub->state->epoch, __ATOMIC_SEQ_CST);
+	uint64_t e;
 
+	/* From offline this is coming online, which needs its fence. */
+	if (__atomic_load_n(&r->seen, __ATOMIC_RELAXED) == 0) {
+		cxlemu_route_reader_online(r);
+		return;
+	}
+	e = __atomic_load_n(&r->pub->state->epoch, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&r->seen, e, __ATOMIC_RELEASE);
 }
 

@@ -120,15 +120,26 @@ uint64_t cxlemu_xor_hpa_to_spa(const struct cxlemu_xormaps *x, uint64_t addr)
 	return spa;
 }
 
-/* Maps may only stand for the power-of-two factor of the ways. */
-static int check_map_count(unsigned int eiw, const struct cxlemu_xormaps *x)
+/*
+ * Maps stand for bits of the power-of-two factor of the ways, map i for
+ * interleave bit i: only then is replacing its pivot the same as Table 9-22
+ * selecting target bit i.
+ */
+static int check_maps(unsigned int eiw, unsigned int eig,
+		      const struct cxlemu_xormaps *x)
 {
 	struct cxlemu_ilv p;
+	unsigned int i;
 
-	if (cxlemu_decode_params(eiw, 0, &p))
+	if (cxlemu_decode_params(eiw, eig, &p))
 		return -EINVAL;
-	if (x && x->count > p.iw_shift)
+	if (!x)
+		return 0;
+	if (x->count > p.iw_shift)
 		return -EINVAL;
+	for (i = 0; i < x->count; i++)
+		if (x->pivot[i] != p.ig_shift + i)
+			return -EINVAL;
 	return 0;
 }
 
@@ -136,7 +147,7 @@ int cxlemu_spa_to_dpa(uint64_t spa, unsigned int eiw, unsigned int eig,
 		      const struct cxlemu_xormaps *x, unsigned int *pos,
 		      uint64_t *dpa_off)
 {
-	if (check_map_count(eiw, x))
+	if (check_maps(eiw, eig, x))
 		return -EINVAL;
 	if (spa >= CXLEMU_ADDR_LIMIT)
 		return -ERANGE;
@@ -152,7 +163,7 @@ int cxlemu_dpa_to_spa(uint64_t dpa_off, unsigned int pos, unsigned int eiw,
 	uint64_t hpa;
 	int rc;
 
-	if (!spa || check_map_count(eiw, x))
+	if (!spa || check_maps(eiw, eig, x))
 		return -EINVAL;
 	rc = cxlemu_dpa_to_hpa(dpa_off, pos, eiw, eig, &hpa);
 	if (rc)

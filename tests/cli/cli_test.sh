@@ -49,6 +49,10 @@ check "route through the switch" $?
 printf '%s\n' "$r" | grep -q "^0x590000000: unmapped at level 0 (cxl-fmw.0): outside the window$"
 check "route outside the window" $?
 "$CXLEMU" route 0xzz > /dev/null 2>&1; [ $? -eq 2 ]; check "route rejects a bad address" $?
+# Regression (review): no sign, blanks or octal in addresses.
+"$CXLEMU" route " -1" > /dev/null 2>&1; [ $? -eq 2 ]; check "route rejects ' -1'" $?
+"$CXLEMU" route "010" | grep -q "^0xa: "; check "route reads 010 as decimal" $?
+"$CXLEMU" layout --start " 1" > /dev/null 2>&1; [ $? -eq 2 ]; check "layout rejects a blank" $?
 
 [ "$("$CXLEMU" layout --count 4 | wc -l)" -eq 5 ]; check "layout --count" $?
 "$CXLEMU" layout --count > /dev/null 2>&1; [ $? -eq 2 ]; check "layout rejects a missing value" $?

@@ -118,8 +118,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			if (dpa != info.dpa || hpa < w.base || hpa - w.base >= w.size)
 				abort();
+			uint64_t gran;
+
 			cxlemu_eiw_to_ways(d->eiw, &ways);
-			if (dpa < d->dpa_base || dpa - d->dpa_base >= (d->size + ways - 1) / ways)
+			cxlemu_eig_to_gran(d->eig, &gran);
+			/* Whole granules per way, the last round rounded up. */
+			if (dpa < d->dpa_base ||
+			    dpa - d->dpa_base >= ((d->size / gran + ways - 1) / ways) * gran)
 				abort();
 		}
 	}

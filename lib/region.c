@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Region programming: what Linux's region driver (or firmware, for regions
+ * that exist at boot) writes into the HDM decoders of every component on
+ * the way from a window to its endpoints.  Everything goes through the
+ * component registers, so the commit rules apply as they would to a guest.
+ *
+ * With R the power-of-two factor of the window's ways and P_l the product
+ * of R and the ways of the levels above level l, the component at level l
+ * (host bridge = 0) selects its target with granularity g * P_l, so the
+ * endpoint at region position p sits at window target p mod W and, at
+ * level l, at target floor(p / P_l) mod w_l.  Endpoints decode all N ways
+ * at granularity g.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "hdm/compregs.h"
+#include "topology_priv.h"
+
+#include <cxlemu/topology.h>
+
+#define MAX_LEVELS 8
+
+/* Logs why a region is refused and returns @rc. */
+static int reject(struct cxlemu_topo *t, int rc, const char *fmt, ...)
+	CXLEMU_PRINTF(3, 4);
+
+static int reject(struct cxlemu_topo *t, int rc, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cxlemu_err(cxlemu_topo_ctx(t), "region: %s", msg);
+	return rc;
+}
+#define HDM_REG(n, r) (CXLEMU_CM_OFFSET + CM_HDM_OFFSET + 0x10u + 0x20u * (n) + (r))
+#define HDM_GCTRL (CXLEMU_CM_OFFSET + CM_HDM_OFFSET + 0x4u)
+#define CTRL_LOCK (1u << 8)
+#define CTRL_COMMIT (1u << 9)
+#define CTRL_COMMITTED (1u << 10)
+#define CTRL_HOSTONLY (1u << 12)
+
+struct plan {
+	uint32_t comp;       /* component to program */
+	unsigned int dec;    /* its decoder index */
+	uint64_t size;
+	unsigned int eiw, eig;
+	uint64_t tl;         /* target list, or DPA skip at endpoints */
+	bool endpoint;
+};
+
+/* The path from an endpoint up: selecting components and the port taken. */
+static int path_of(struct cxlemu_topo *t, uint32_t ep, uint32_t *sel,
+		   uint32_t *port, unsigned int *nlevels)
+{
+	struct cxlemu_comp_info c, parent;
+	uint32_t cur = ep;
+	unsigned int n = 0, i;
+
+	cxlemu_topo_info(t, cur, &c);
+	while (c.parent != CXLEMU_COMP_NONE) {
+		uint32_t via = c.parent; /* a root or downstream port */
+
+		cxlemu_topo_info(t, via, &parent);
+		if (n == MAX_LEVELS)
+			return -EINVAL;
+		sel[n] = parent.parent; /* host bridge or switch upstream port */
+		port[n] = parent.port;
+		n++;
+		cur = parent.parent;
+		cxlemu_topo_info(t, cur, &c);
+	}
+	/* Host bridge first. */
+	for (i = 0; i < n / 2; i++) {
+		uint32_t s = sel[i], pp = port[i];
+
+		sel[i] = sel[n - 1 - i];
+		port[i] = port[n - 1 - i];
+		sel[n - 1 - i] = s;
+		port[n - 1 - i] = pp;
+	}
+	*nlevels = n;
+	return 0;
+}
+
+static int next_decoder(struct cxlemu_topo *t, uint32_t comp, uint64_t base,
+			unsigned int *dec, uint64_t *dpa_end)
+{
+	struct cxlemu_comp_info c;
+	struct cxlemu_hdm_decoder d;
+	unsigned int n, count;
+
+	cxlemu_topo_info(t, comp, &c);
+	count = cxlemu_hdm_count(c.hdm);
+	*dpa_end = 0;
+	for (n = 0; n < count; n++) {
+		cxlemu_hdm_decoder(c.hdm, n, &d);
+		if (!d.committed)
+			break;
+		if (d.base + d.size > base)
+			return reject(t, -EBUSY, "%s: decoder %u ends above the region base 0x%llx",
+				      c.name, n, (unsigned long long)base);
+		*dpa_end = d.dpa_base + (d.ways ? d.size / d.ways : 0);
+	}
+	if (n == count)
+		return reject(t, -ENOSPC, "%s: all %u decoders are committed", c.name, count);
+	*dec = n;
+	return 0;
+}
+
+/* Lowest free, aligned base for @size in the window. */
+static int find_base(struct cxlemu_topo *t, const struct cxlemu_window_desc *w,
+		     uint64_t size, uint64_t align, uint64_t *base)
+{
+	uint64_t cand = w->base;
+	bool moved = true;
+	unsigned int i, n;
+
+	while (moved) {
+		moved = false;
+		for (i = 0; i < w->ways; i++) {
+			struct cxlemu_comp_info c;
+			struct cxlemu_hdm_decoder d;
+
+			cxlemu_topo_info(t, w->targets[i], &c);
+			for (n = 0; n < cxlemu_hdm_count(c.hdm); n++) {
+				cxlemu_hdm_decoder(c.hdm, n, &d);
+				if (!d.committed || d.size == 0 ||
+				    d.base >= cand + size || d.base + d.size <= cand)
+					continue;
+				cand = w->base + ((d.base + d.size - w->base + align - 1) / align) * align;
+				moved = true;
+			}
+		}
+		if (cand + size > w->base + w->size || cand + size < cand)
+			return -ENOSPC;
+	}
+	*base = cand;
+	return 0;
+}
+
+static int write_plan(struct cxlemu_topo *t, const struct plan *p, uint64_t base,
+		      uint32_t ctrl_extra)
+{
+	uint64_t v;
+	int rc = 0;
+
+	rc |= cxlemu_topo_reg_write(t, p->comp, HDM_REG(p->dec, 0x0), 8, base);
+	rc |= cxlemu_topo_reg_write(t, p->comp, HDM_REG(p->dec, 0x8), 8, p->size);
+	rc |= cxlemu_topo_reg_write(t, p->comp, HDM_REG(p->dec, 0x14), 4, (uint32_t)p->tl);
+	rc |= cxlemu_topo_reg_write(t, p->comp, HDM_REG(p->dec, 0x18), 4,
+				    (uint32_t)(p->tl >> 32));
+	rc |= cxlemu_topo_reg_write(t, p->comp, HDM_REG(p->dec, 0x10), 4,
+				    p->eig | p->eiw << 4 | CTRL_COMMIT | ctrl_extra);
+	if (rc)
+		return -EIO;
+	if (cxlemu_topo_reg_read(t, p->comp, HDM_REG(p->dec, 0x10), 4, &v) ||
+	    !(v & CTRL_COMMITTED))
+		return -EIO;
+	return 0;
+}
+
+int cxlemu_topo_region_create(struct cxlemu_topo *t,
+			      const struct cxlemu_region_desc *d, uint64_t *hpa)
+{
+	uint32_t sel[CXLEMU_MAX_WAYS][MAX_LEVELS], port[CXLEMU_MAX_WAYS][MAX_LEVELS];
+	uint32_t comps[CXLEMU_MAX_WAYS * MAX_LEVELS];
+	uint64_t tls[CXLEMU_MAX_WAYS * MAX_LEVELS];
+	uint8_t tset[CXLEMU_MAX_WAYS * MAX_LEVELS];
+	unsigned int clevel[CXLEMU_MAX_WAYS * MAX_LEVELS];
+	unsigned int levels = 0, nl, l, p, i, ncomps = 0, nplan = 0, eiw, eig, root_pow2;
+	unsigned int wl[MAX_LEVELS], P[MAX_LEVELS];
+	struct plan plan[CXLEMU_MAX_WAYS * (MAX_LEVELS + 1)];
+	struct cxlemu_window_desc w;
+	struct cxlemu_comp_info c;
+	uint64_t base, align, gran;
+	bool hostonly = true;
+	int rc;
+
+	if (!t || !d || d->version != CXLEMU_REGION_DESC_VERSION ||
+	    cxlemu_topo_window(t, d->window, &w))
+		return -EINVAL;
+	if (cxlemu_ways_to_eiw(d->ways, &eiw) || cxlemu_gran_to_eig(d->gran, &eig)) {
+		cxlemu_err(NULL, "region: %u ways or granularity %llu not valid", d->ways,
+			   (unsigned long long)d->gran);
+		return -EINVAL;
+	}
+	if (w.ways > 1 && d->gran != w.gran)
+		return reject(t, -EINVAL, "granularity %llu differs from the window's %llu",
+			      (unsigned long long)d->gran, (unsigned long long)w.gran);
+	if (d->ways % w.ways)
+		return reject(t, -EINVAL, "%u ways are not a multiple of the window's %u",
+			      d->ways, w.ways);
+	if (d->size == 0 || d->size % ((uint64_t)d->ways * SZ_256M))
+		return reject(t, -EINVAL, "size 0x%llx is not a non-zero multiple of %u x 256 MiB",
+			      (unsigned long long)d->size, d->ways);
+	root_pow2 = w.ways % 3 == 0 ? w.ways / 3 : w.ways;
+
+	/* Paths, one per endpoint; all at the same depth. */
+	for (p = 0; p < d->ways; p++) {
+		if (cxlemu_topo_info(t, d->endpoints[p], &c) ||
+		    (c.kind != CXLEMU_COMP_TYPE3 && c.kind != CXLEMU_COMP_TYPE2))
+			return reject(t, -EINVAL, "position %u is not an endpoint", p);
+		hostonly &= c.kind == CXLEMU_COMP_TYPE3;
+		for (i = 0; i < p; i++)
+			if (d->endpoints[i] == d->endpoints[p])
+				return reject(t, -EINVAL, "%s appears twice", c.name);
+		if (path_of(t, d->endpoints[p], sel[p], port[p], &nl))
+			return reject(t, -EINVAL, "%s: hierarchy too deep", c.name);
+		if (p == 0)
+			levels = nl;
+		if (nl != levels || nl == 0)
+			return reject(t, -EINVAL, "%s is not at the depth of the other endpoints",
+				      c.name);
+		if (sel[p][0] != w.targets[p % w.ways])
+			return reject(t, -EINVAL, "%s at position %u is not below the host bridge the window puts there",
+				      c.name, p);
+	}
+	/* Ways per level: distinct ports taken below each component. */
+	P[0] = root_pow2;
+	for (l = 0; l < levels; l++) {
+		wl[l] = 0;
+		for (p = 0; p < d->ways; p++) {
+			unsigned int distinct = 0, q, r;
+
+			for (q = 0; q < d->ways; q++) {
+				if (sel[q][l] != sel[p][l])
+					continue;
+				for (r = 0; r < q; r++)
+					if (sel[r][l] == sel[q][l] && port[r][l] == port[q][l])
+						break;
+				distinct += r == q;
+			}
+			if (wl[l] && wl[l] != distinct)
+				return reject(t, -EINVAL, "level %u interleaves %u and %u ways: not symmetric",
+					      l, wl[l], distinct);
+			wl[l] = distinct;
+		}
+		if (wl[l] & (wl[l] - 1))
+			return reject(t, -EINVAL, "level %u would interleave %u ways; 3, 6 and 12 only at the window",
+				      l, wl[l]);
+		if (l + 1 < MAX_LEVELS)
+			P[l + 1] = P[l] * wl[l];
+	}
+	{
+		uint64_t total = w.ways;
+
+		for (l = 0; l < levels; l++)
+			total *= wl[l];
+		if (total != d->ways)
+			return reject(t, -EINVAL, "the hierarchy interleaves %llu ways, the region %u",
+				      (unsigned long long)total, d->ways);
+	}
+	/* Target lists: position p goes to floor(p / P_l) mod w_l. */
+	memset(tset, 0, sizeof(tset));
+	for (p = 0; p < d->ways; p++) {
+		for (l = 0; l < levels; l++) {
+			unsigned int idx = (p / P[l]) % wl[l], k;
+
+			for (k = 0; k < ncomps && comps[k] != sel[p][l]; k++)
+				;
+			if (k == ncomps) {
+				comps[ncomps] = sel[p][l];
+				clevel[ncomps] = l;
+				tls[ncomps] = 0;
+				ncomps++;
+			}
+			if (tset[k] & (1u << idx)) {
+				if ((uint8_t)(tls[k] >> (8 * idx)) != port[p][l])
+					return reject(t, -EINVAL, "position %u: the hierarchy cannot interleave the endpoints in this order",
+						      p);
+			} else {
+				tls[k] |= (uint64_t)port[p][l] << (8 * idx);
+				tset[k] |= (uint8_t)(1u << idx);
+			}
+		}
+	}
+	/* A port used twice at one component would also be inconsistent. */
+	for (i = 0; i < ncomps; i++) {
+		unsigned int a, b, n = wl[clevel[i]];
+
+		for (a = 0; a < n; a++)
+			for (b = a + 1; b < n; b++)
+				if ((uint8_t)(tls[i] >> (8 * a)) == (uint8_t)(tls[i] >> (8 * b)))
+					return reject(t, -EINVAL, "the hierarchy cannot interleave the endpoints in this order");
+	}
+	align = SZ_256M * (d->ways % 3 == 0 ? 3 : 1);
+	rc = find_base(t, &w, d->size, align, &base);
+	if (rc)
+		return reject(t, rc, "no free 0x%llx bytes in window %u",
+			      (unsigned long long)d->size, d->window);
+
+	/* Plan: switching components, then endpoints. */
+	for (i = 0; i < ncomps; i++) {
+		struct plan *pl = &plan[nplan++];
+		uint64_t dummy;
+
+		l = clevel[i];
+		pl->comp = comps[i];
+		pl->size = d->size;
+		pl->endpoint = false;
+		pl->tl = tls[i];
+		gran = d->gran * P[l];
+		if (cxlemu_ways_to_eiw(wl[l], &pl->eiw) || cxlemu_gran_to_eig(gran, &pl->eig))
+			return reject(t, -EINVAL, "level %u would need granularity %llu (above 16 KiB)",
+				      l, (unsigned long long)gran);
+		rc = next_decoder(t, comps[i], base, &pl->dec, &dummy);
+		if (rc)
+			return rc;
+	}
+	for (p = 0; p < d->ways; p++) {
+		struct plan *pl = &plan[nplan++];
+		uint64_t end, pstart, pend, skip;
+
+		cxlemu_topo_info(t, d->endpoints[p], &c);
+		pl->comp = d->endpoints[p];
+		pl->size = d->size;
+		pl->endpoint = true;
+		pl->eiw = eiw;
+		pl->eig = eig;
+		rc = next_decoder(t, pl->comp, base, &pl->dec, &end);
+		if (rc)
+			return rc;
+		pstart = d->flags & CXLEMU_REGION_PMEM ? c.volatile_size : 0;
+		pend = pstart + (d->flags & CXLEMU_REGION_PMEM ? c.persistent_size :
+				 c.volatile_size);
+		skip = end < pstart ? pstart - end : 0;
+		if (end + skip + d->size / d->ways > pend)
+			return reject(t, -ENOSPC, "%s: not enough free %s capacity", c.name,
+				      d->flags & CXLEMU_REGION_PMEM ? "persistent" : "volatile");
+		pl->tl = skip;
+	}
+	/* Commit in order; undo on the first refusal. */
+	for (i = 0; i < nplan; i++) {
+		uint32_t extra = (d->flags & CXLEMU_REGION_LOCK ? CTRL_LOCK : 0) |
+				 (hostonly ? CTRL_HOSTONLY : 0);
+
+		rc = write_plan(t, &plan[i], base, extra);
+		if (rc == 0 && plan[i].endpoint) {
+			uint64_t g;
+
+			if (cxlemu_topo_reg_read(t, plan[i].comp, HDM_GCTRL, 4, &g) ||
+			    cxlemu_topo_reg_write(t, plan[i].comp, HDM_GCTRL, 4, g | 2))
+				rc = -EIO;
+		}
+		if (rc) {
+			cxlemu_topo_info(t, plan[i].comp, &c);
+			reject(t, rc, "%s refused decoder %u (see above); undoing", c.name,
+			       plan[i].dec);
+			while (i-- > 0)
+				cxlemu_topo_reg_write(t, plan[i].comp,
+						      HDM_REG(plan[i].dec, 0x10), 4, 0);
+			return rc;
+		}
+	}
+	if (hpa)
+		*hpa = base;
+	return 0;
+}
