@@ -174,9 +174,9 @@ int cxlemu_topo_region_create(struct cxlemu_topo *t,
 	uint32_t comps[CXLEMU_MAX_WAYS * MAX_LEVELS];
 	uint64_t tls[CXLEMU_MAX_WAYS * MAX_LEVELS];
 	uint8_t tset[CXLEMU_MAX_WAYS * MAX_LEVELS];
-	unsigned int clevel[CXLEMU_MAX_WAYS * MAX_LEVELS];
-	unsigned int levels = 0, nl, l, p, i, ncomps = 0, nplan = 0, eiw, eig, root_pow2;
-	unsigned int wl[MAX_LEVELS], P[MAX_LEVELS];
+	unsigned int cways[CXLEMU_MAX_WAYS * MAX_LEVELS], cP[CXLEMU_MAX_WAYS * MAX_LEVELS];
+	unsigned int nlev[CXLEMU_MAX_WAYS], ck[CXLEMU_MAX_WAYS][MAX_LEVELS], k;
+	unsigned int l, p, i, ncomps = 0, nplan = 0, eiw, eig, root_pow2;
 	struct plan plan[CXLEMU_MAX_WAYS * (MAX_LEVELS + 1)];
 	struct cxlemu_window_desc w;
 	struct cxlemu_comp_info c;
@@ -203,7 +203,7 @@ int cxlemu_topo_region_create(struct cxlemu_topo *t,
 			      (unsigned long long)d->size, d->ways);
 	root_pow2 = w.ways % 3 == 0 ? w.ways / 3 : w.ways;
 
-	/* Paths, one per endpoint; all at the same depth. */
+	/* Paths, one per endpoint (they may differ in depth). */
 	for (p = 0; p < d->ways; p++) {
 		if (cxlemu_topo_info(t, d->endpoints[p], &c) ||
 		    (c.kind != CXLEMU_COMP_TYPE3 && c.kind != CXLEMU_COMP_TYPE2))
@@ -212,66 +212,64 @@ int cxlemu_topo_region_create(struct cxlemu_topo *t,
 		for (i = 0; i < p; i++)
 			if (d->endpoints[i] == d->endpoints[p])
 				return reject(t, -EINVAL, "%s appears twice", c.name);
-		if (path_of(t, d->endpoints[p], sel[p], port[p], &nl))
-			return reject(t, -EINVAL, "%s: hierarchy too deep", c.name);
-		if (p == 0)
-			levels = nl;
-		if (nl != levels || nl == 0)
-			return reject(t, -EINVAL, "%s is not at the depth of the other endpoints",
-				      c.name);
+		if (path_of(t, d->endpoints[p], sel[p], port[p], &nlev[p]) || !nlev[p])
+			return reject(t, -EINVAL, "%s: not below a host bridge, or too deep", c.name);
 		if (sel[p][0] != w.targets[p % w.ways])
 			return reject(t, -EINVAL, "%s at position %u is not below the host bridge the window puts there",
 				      c.name, p);
-	}
-	/* Ways per level: distinct ports taken below each component. */
-	P[0] = root_pow2;
-	for (l = 0; l < levels; l++) {
-		wl[l] = 0;
-		for (p = 0; p < d->ways; p++) {
-			unsigned int distinct = 0, q, r;
-
-			for (q = 0; q < d->ways; q++) {
-				if (sel[q][l] != sel[p][l])
-					continue;
-				for (r = 0; r < q; r++)
-					if (sel[r][l] == sel[q][l] && port[r][l] == port[q][l])
-						break;
-				distinct += r == q;
-			}
-			if (wl[l] && wl[l] != distinct)
-				return reject(t, -EINVAL, "level %u interleaves %u and %u ways: not symmetric",
-					      l, wl[l], distinct);
-			wl[l] = distinct;
-		}
-		if (wl[l] & (wl[l] - 1))
-			return reject(t, -EINVAL, "level %u would interleave %u ways; 3, 6 and 12 only at the window",
-				      l, wl[l]);
-		if (l + 1 < MAX_LEVELS)
-			P[l + 1] = P[l] * wl[l];
-	}
-	{
-		uint64_t total = w.ways;
-
-		for (l = 0; l < levels; l++)
-			total *= wl[l];
-		if (total != d->ways)
-			return reject(t, -EINVAL, "the hierarchy interleaves %llu ways, the region %u",
-				      (unsigned long long)total, d->ways);
-	}
-	/* Target lists: position p goes to floor(p / P_l) mod w_l. */
-	memset(tset, 0, sizeof(tset));
-	for (p = 0; p < d->ways; p++) {
-		for (l = 0; l < levels; l++) {
-			unsigned int idx = (p / P[l]) % wl[l], k;
-
+		for (l = 0; l < nlev[p]; l++) {
 			for (k = 0; k < ncomps && comps[k] != sel[p][l]; k++)
 				;
 			if (k == ncomps) {
+				if (ncomps == CXLEMU_ARRAY_SIZE(comps))
+					return reject(t, -EINVAL, "too many components");
 				comps[ncomps] = sel[p][l];
-				clevel[ncomps] = l;
+				cways[ncomps] = 0;
+				cP[ncomps] = 0;
 				tls[ncomps] = 0;
 				ncomps++;
 			}
+			ck[p][l] = k;
+		}
+	}
+	/* Ways of each component: the distinct ports the region takes. */
+	for (k = 0; k < ncomps; k++) {
+		for (p = 0; p < d->ways; p++) {
+			for (l = 0; l < nlev[p] && ck[p][l] != k; l++)
+				;
+			if (l == nlev[p])
+				continue;
+			for (i = 0; i < p; i++) {
+				unsigned int m;
+
+				for (m = 0; m < nlev[i] && ck[i][m] != k; m++)
+					;
+				if (m < nlev[i] && port[i][m] == port[p][l])
+					break;
+			}
+			cways[k] += i == p;
+		}
+		if (cways[k] & (cways[k] - 1))
+			return reject(t, -EINVAL, "a component would interleave %u ways; 3, 6 and 12 only at the window",
+				      cways[k]);
+	}
+	/*
+	 * Position p goes to target floor(p / P) mod w at each component on
+	 * its path, P the product of the window's power-of-two factor and the
+	 * ways above; every path must multiply out to the region's ways.
+	 */
+	memset(tset, 0, sizeof(tset));
+	for (p = 0; p < d->ways; p++) {
+		unsigned int P = root_pow2;
+
+		for (l = 0; l < nlev[p]; l++) {
+			unsigned int idx;
+
+			k = ck[p][l];
+			if (cP[k] && cP[k] != P)
+				return reject(t, -EINVAL, "the endpoints reach one component through different interleave depths");
+			cP[k] = P;
+			idx = (p / P) % cways[k];
 			if (tset[k] & (1u << idx)) {
 				if ((uint8_t)(tls[k] >> (8 * idx)) != port[p][l])
 					return reject(t, -EINVAL, "position %u: the hierarchy cannot interleave the endpoints in this order",
@@ -280,15 +278,19 @@ int cxlemu_topo_region_create(struct cxlemu_topo *t,
 				tls[k] |= (uint64_t)port[p][l] << (8 * idx);
 				tset[k] |= (uint8_t)(1u << idx);
 			}
+			P *= cways[k];
 		}
+		if ((uint64_t)P / root_pow2 * w.ways != d->ways)
+			return reject(t, -EINVAL, "the path to position %u interleaves %u ways, the region %u",
+				      p, P / root_pow2 * w.ways, d->ways);
 	}
-	/* A port used twice at one component would also be inconsistent. */
+	/* A port used at two positions of one component cannot work either. */
 	for (i = 0; i < ncomps; i++) {
-		unsigned int a, b, n = wl[clevel[i]];
+		unsigned int a, b2;
 
-		for (a = 0; a < n; a++)
-			for (b = a + 1; b < n; b++)
-				if ((uint8_t)(tls[i] >> (8 * a)) == (uint8_t)(tls[i] >> (8 * b)))
+		for (a = 0; a < cways[i]; a++)
+			for (b2 = a + 1; b2 < cways[i]; b2++)
+				if ((uint8_t)(tls[i] >> (8 * a)) == (uint8_t)(tls[i] >> (8 * b2)))
 					return reject(t, -EINVAL, "the hierarchy cannot interleave the endpoints in this order");
 	}
 	align = SZ_256M * (d->ways % 3 == 0 ? 3 : 1);
@@ -302,15 +304,14 @@ int cxlemu_topo_region_create(struct cxlemu_topo *t,
 		struct plan *pl = &plan[nplan++];
 		uint64_t dummy;
 
-		l = clevel[i];
 		pl->comp = comps[i];
 		pl->size = d->size;
 		pl->endpoint = false;
 		pl->tl = tls[i];
-		gran = d->gran * P[l];
-		if (cxlemu_ways_to_eiw(wl[l], &pl->eiw) || cxlemu_gran_to_eig(gran, &pl->eig))
-			return reject(t, -EINVAL, "level %u would need granularity %llu (above 16 KiB)",
-				      l, (unsigned long long)gran);
+		gran = d->gran * cP[i];
+		if (cxlemu_ways_to_eiw(cways[i], &pl->eiw) || cxlemu_gran_to_eig(gran, &pl->eig))
+			return reject(t, -EINVAL, "a component would need granularity %llu (above 16 KiB)",
+				      (unsigned long long)gran);
 		rc = next_decoder(t, comps[i], base, &pl->dec, &dummy);
 		if (rc)
 			return rc;

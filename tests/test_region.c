@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: MIT */
+/* Region programming: decoders along every path, as Linux programs them. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "testutil.h"
+
+#define MiB (UINT64_C(1) << 20)
+#define GiB (UINT64_C(1) << 30)
+
+static uint64_t seed;
+
+static struct cxlemu_topo *parse(const char *name)
+{
+	char path[512], err[512], *buf;
+	struct cxlemu_topo *t;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", TEST_DATA, name);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	buf = calloc(1, 1 << 16);
+	n = fread(buf, 1, (1 << 16) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	if (cxlemu_topo_from_qemu_string(NULL, buf, &t, err, sizeof(err)))
+		fail_msg("%s: %s", name, err);
+	free(buf);
+	return t;
+}
+
+static struct cxlemu_region_desc region(uint32_t win, uint32_t ways, uint64_t gran,
+					uint64_t size, uint32_t flags)
+{
+	struct cxlemu_region_desc r;
+
+	memset(&r, 0, sizeof(r));
+	r.version = CXLEMU_REGION_DESC_VERSION;
+	r.window = win;
+	r.ways = ways;
+	r.gran = gran;
+	r.size = size;
+	r.flags = flags;
+	return r;
+}
+
+/* Every HPA sample: the table agrees with the register walker. */
+static unsigned int agree(struct cxlemu_topo *t, uint64_t base, uint64_t size,
+			  struct rng *r)
+{
+	unsigned int k, routed = 0;
+
+	for (k = 0; k < 20000; k++) {
+		uint64_t hpa = base + rng_below(r, size), dpa = 0;
+		struct cxlemu_route_info info;
+		uint32_t ep = 0;
+		int want = cxlemu_topo_walk(t, hpa, &info);
+
+		assert_int_equal(cxlemu_topo_route(t, hpa, &ep, &dpa), want);
+		assert_int_equal(ep, info.ep);
+		if (!want) {
+			assert_int_equal(dpa, info.dpa);
+			routed++;
+		}
+	}
+	return routed;
+}
+
+/* QEMU's documented 2 x 2 interleave: four persistent devices. */
+static void test_four_way_pmem(void **state)
+{
+	struct cxlemu_topo *t = parse("docs-interleave.qemu");
+	struct cxlemu_region_desc r = region(0, 4, 8192, GiB, CXLEMU_REGION_PMEM);
+	struct rng rng = { seed };
+	uint32_t p0 = cxlemu_topo_find(t, "cxl-pmem0"), p1 = cxlemu_topo_find(t, "cxl-pmem1");
+	uint32_t p2 = cxlemu_topo_find(t, "cxl-pmem2"), p3 = cxlemu_topo_find(t, "cxl-pmem3");
+	uint32_t order[4] = { p0, p2, p1, p3 }, ep, k;
+	struct cxlemu_window_desc w;
+	struct cxlemu_comp_info hb;
+	struct cxlemu_hdm_decoder d;
+	uint64_t hpa, dpa;
+
+	(void)state;
+	cxlemu_topo_window(t, 0, &w);
+	/* Positions alternate host bridges: p1 under cxl.2 at position 0 fails. */
+	r.endpoints[0] = p2;
+	r.endpoints[1] = p0;
+	r.endpoints[2] = p1;
+	r.endpoints[3] = p3;
+	assert_int_equal(cxlemu_topo_region_create(t, &r, &hpa), -EINVAL);
+	/* Not enough volatile capacity (these devices are persistent). */
+	memcpy(r.endpoints, order, sizeof(order));
+	r.flags = 0;
+	assert_int_equal(cxlemu_topo_region_create(t, &r, &hpa), -ENOSPC);
+	r.flags = CXLEMU_REGION_PMEM;
+	assert_int_equal(cxlemu_topo_region_create(t, &r, &hpa), 0);
+	assert_int_equal(hpa, w.base);
+	/* Host bridge cxl.1 interleaves its two root ports at 16 KiB. */
+	cxlemu_topo_info(t, cxlemu_topo_find(t, "cxl.1"), &hb);
+	assert_int_equal(cxlemu_hdm_decoder(hb.hdm, 0, &d), 0);
+	assert_true(d.committed);
+	assert_int_equal(d.ways, 2);
+	assert_int_equal(d.gran, 16384);
+	assert_int_equal(d.targets[0], 0);
+	assert_int_equal(d.targets[1], 1);
+	assert_true(d.hostonly);
+	/* 8 KiB granules go to positions 0, 1, 2, 3, 0, ... */
+	for (k = 0; k < 8; k++) {
+		assert_int_equal(cxlemu_topo_route(t, hpa + k * 8192 + 5, &ep, &dpa), 0);
+		assert_int_equal(ep, order[k % 4]);
+		assert_int_equal(dpa, (k / 4) * 8192 + 5);
+	}
+	assert_true(agree(t, w.base, w.size, &rng) > 1000);
+	/* The devices are full: a second region does not fit. */
+	assert_int_equal(cxlemu_topo_region_create(t, &r, &hpa), -ENOSPC);
+	cxlemu_topo_free(t);
+}
+
+/* Different depths below the two host bridges, and a switch. */
+static void test_switch_and_depths(void **state)
+{
+	struct cxlemu_topo *t = parse("switch.qemu");
+	struct cxlemu_region_desc r = region(0, 2, 256, 512 * MiB, 0);
+	struct rng rng = { seed ^ 1 };
+	uint32_t v0 = cxlemu_topo_find(t, "cxl-vmem0"), v1 = cxlemu_topo_find(t, "cxl-vmem1");
+	uint32_t p2 = cxlemu_topo_find(t, "cxl-pmem2"), ep;
+	uint64_t hpa, hpa2, dpa;
+
+	(void)state;
+	/* vmem0 (through the switch) with pmem2 (volatile: none) fails. */
+	r.endpoints[0] = v0;
+	r.endpoints[1] = p2;
+	assert_int_equal(cxlemu_topo_region_create(t, &r, &hpa), -ENOSPC);
+	/* Both positions under cxl.1 cannot work with a 2-way window. */
+	r.endpoints[1] = v1;
+	assert_int_equal(cxlemu_topo_region_create(t, &r, &hpa), -EINVAL);
+	/* Persistent: vmem0 has none. */
+	r.flags = CXLEMU_REGION_PMEM;
+	r.endpoints[1] = p2;
+	assert_int_equal(cxlemu_topo_region_create(t, &r, &hpa), -ENOSPC);
+	cxlemu_topo_free(t);
+
+	/* Give every device both kinds of capacity through the C API. */
+	t = parse("switch.qemu");
+	{
+		struct cxlemu_comp_desc dd;
+		uint32_t rp2, dev;
+
+		memset(&dd, 0, sizeof(dd));
+		dd.version = CXLEMU_COMP_DESC_VERSION;
+		dd.kind = CXLEMU_COMP_ROOT_PORT;
+		dd.name = "root_port2";
+		dd.parent = cxlemu_topo_find(t, "cxl.2");
+		dd.port = 1;
+		assert_int_equal(cxlemu_topo_add(t, &dd, &rp2), 0);
+		dd.kind = CXLEMU_COMP_TYPE3;
+		dd.name = "vm2";
+		dd.parent = rp2;
+		dd.volatile_size = GiB;
+		assert_int_equal(cxlemu_topo_add(t, &dd, &dev), 0);
+		r = region(0, 2, 256, 512 * MiB, 0);
+		r.endpoints[0] = v0;
+		r.endpoints[1] = dev;
+		assert_int_equal(cxlemu_topo_region_create(t, &r, &hpa), 0);
+		/* Granule 0 through the switch to vmem0, granule 1 to vm2. */
+		assert_int_equal(cxlemu_topo_route(t, hpa, &ep, &dpa), 0);
+		assert_int_equal(ep, v0);
+		assert_int_equal(cxlemu_topo_route(t, hpa + 256, &ep, &dpa), 0);
+		assert_int_equal(ep, dev);
+		assert_int_equal(cxlemu_topo_route(t, hpa + 512 + 7, &ep, &dpa), 0);
+		assert_int_equal(ep, v0);
+		assert_int_equal(dpa, 256 + 7);
+		/* A second region after the first, with the other switch port;
+		 * vm2's next DPA follows its first region. */
+		r.endpoints[0] = v1;
+		assert_int_equal(cxlemu_topo_region_create(t, &r, &hpa2), 0);
+		assert_int_equal(hpa2, hpa + 512 * MiB);
+		assert_int_equal(cxlemu_topo_route(t, hpa2 + 256, &ep, &dpa), 0);
+		assert_int_equal(ep, dev);
+		assert_int_equal(dpa, 256 * MiB);
+		assert_int_equal(cxlemu_topo_route(t, hpa2, &ep, &dpa), 0);
+		assert_int_equal(ep, v1);
+		assert_int_equal(dpa, 0);
+		assert_true(agree(t, hpa, GiB, &rng) > 10000);
+		/* vmem0 has 256 MiB: a third region finds no DPA. */
+		r.endpoints[0] = v0;
+		assert_int_equal(cxlemu_topo_region_create(t, &r, &hpa2), -ENOSPC);
+	}
+	cxlemu_topo_free(t);
+}
+
+static void test_bad_regions(void **state)
+{
+	struct cxlemu_topo *t = parse("docs-interleave.qemu");
+	struct cxlemu_region_desc r = region(0, 4, 8192, GiB, CXLEMU_REGION_PMEM);
+	uint32_t p0 = cxlemu_topo_find(t, "cxl-pmem0"), p1 = cxlemu_topo_find(t, "cxl-pmem1");
+	uint32_t p2 = cxlemu_topo_find(t, "cxl-pmem2"), p3 = cxlemu_topo_find(t, "cxl-pmem3");
+	uint64_t hpa;
+
+	(void)state;
+	r.endpoints[0] = p0;
+	r.endpoints[1] = p2;
+	r.endpoints[2] = p1;
+	r.endpoints[3] = p3;
+#define BAD(stmt, err) do { struct cxlemu_region_desc b = r; stmt; \
+		assert_int_equal(cxlemu_topo_region_create(t, &b, &hpa), err); } while (0)
+	BAD(b.version = 9, -EINVAL);
+	BAD(b.window = 7, -EINVAL);
+	BAD(b.ways = 5, -EINVAL);
+	BAD(b.gran = 4096, -EINVAL);            /* not the window's 8 KiB */
+	BAD(b.gran = 1000, -EINVAL);
+	BAD(b.ways = 3, -EINVAL);               /* not a multiple of 2 */
+	BAD(b.size = GiB + 256 * MiB, -EINVAL); /* not a multiple of 4 x 256 MiB */
+	BAD(b.size = 0, -EINVAL);
+	BAD(b.endpoints[3] = p0, -EINVAL);      /* twice */
+	BAD(b.endpoints[3] = cxlemu_topo_find(t, "cxl.1"), -EINVAL);
+	BAD(b.endpoints[2] = p3; b.endpoints[3] = p1, -EINVAL);
+	BAD(b.ways = 2; b.size = 512 * MiB; b.endpoints[1] = p1, -EINVAL);
+	/* 2 ways over p0 and p2 with only 1 way per host bridge is fine, and
+	 * leaves room for nothing else at 4 ways on those devices. */
+	BAD(b.ways = 2; b.size = 512 * MiB, 0);
+	BAD((void)0, -ENOSPC);
+#undef BAD
+	/* Nothing committed by a refused region stays committed. */
+	{
+		struct cxlemu_comp_info c;
+		struct cxlemu_hdm_decoder d;
+
+		cxlemu_topo_info(t, p1, &c);
+		cxlemu_hdm_decoder(c.hdm, 0, &d);
+		assert_false(d.committed);
+		cxlemu_topo_info(t, p0, &c);
+		cxlemu_hdm_decoder(c.hdm, 1, &d);
+		assert_false(d.committed);
+	}
+	cxlemu_topo_free(t);
+}
+
+/* Firmware-style locked region: the guest cannot undo it. */
+static void test_locked_region(void **state)
+{
+	struct cxlemu_topo *t = parse("docs-pmem.qemu");
+	struct cxlemu_region_desc r = region(0, 1, 256, 256 * MiB,
+					     CXLEMU_REGION_PMEM | CXLEMU_REGION_LOCK);
+	uint32_t dev = cxlemu_topo_find(t, "cxl-pmem0"), ep;
+	uint64_t hpa, dpa;
+
+	(void)state;
+	r.endpoints[0] = dev;
+	assert_int_equal(cxlemu_topo_region_create(t, &r, &hpa), 0);
+	/* Clearing Commit on the endpoint decoder is ignored. */
+	assert_int_equal(cxlemu_topo_reg_write(t, dev, 0x1000 + 0x400 + 0x20, 4, 0), 0);
+	assert_int_equal(cxlemu_topo_route(t, hpa + 42, &ep, &dpa), 0);
+	assert_int_equal(ep, dev);
+	assert_int_equal(dpa, 42);
+	/* A reset clears the lock and the route. */
+	assert_int_equal(cxlemu_topo_reset(t, dev), 0);
+	assert_int_not_equal(cxlemu_topo_route(t, hpa + 42, &ep, &dpa), 0);
+	cxlemu_topo_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_four_way_pmem),
+		cmocka_unit_test(test_switch_and_depths),
+		cmocka_unit_test(test_bad_regions),
+		cmocka_unit_test(test_locked_region),
+	};
+
+	seed = test_seed(0x2E6);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
