@@ -36,23 +36,89 @@ check "overlong line rejected" $?
 
 show=$("$CXLEMU"); rc=$?
 [ "$rc" -eq 0 ]; check "default command exits 0" $?
-printf '%s\n' "$show" | grep -q "agree on 1000000 random addresses"
-check "show proves table and walk agree" $?
-printf '%s\n' "$show" | grep -q "^0x0000000490000200  cxl-mem1    0x0$"
+printf '%s\n' "$show" | grep -q "agree on 200000 random addresses"
+check "show proves table and register walk agree" $?
+printf '%s\n' "$show" | grep -q "^0x0000000490000300  cxl-mem2    0x100$"
 check "show prints the interleave layout" $?
+printf '%s\n' "$show" | grep -q "decoder 1: committed, \[0x4d0000000, +1 GiB) 2-way 256 B, DPA 0x20000000"
+check "show prints decoder registers" $?
 
-r=$("$CXLEMU" route 0x490012345 0x490000000 0x58fffffff 0x590000000)
-printf '%s\n' "$r" | grep -q "^0x490012345: cxl-mem2 dpa=0x9145 via cxl-fmw.0/cxl.2/root_port1/cxl-mem2$"
+r=$("$CXLEMU" route 0x490012345 0x4d0000200 0x58fffffff 0x590000000)
+printf '%s\n' "$r" | grep -q "^0x490012345: cxl-mem2 dpa=0x9145 via cxl.2/root_port1/cxl-mem2$"
 check "route through a host bridge" $?
-printf '%s\n' "$r" | grep -q "^0x490000000: cxl-mem0 dpa=0x0 via cxl-fmw.0/cxl.1/root_port0/us0/swport0/cxl-mem0$"
+printf '%s\n' "$r" | grep -q "^0x4d0000200: cxl-mem1 dpa=0x100 via cxl.1/root_port0/us0/swport1/cxl-mem1$"
 check "route through the switch" $?
-printf '%s\n' "$r" | grep -q "^0x590000000: unmapped at level 0 (cxl-fmw.0): outside the window$"
+printf '%s\n' "$r" | grep -q "^0x58fffffff: unmapped at level 1 (cxl.2): no committed decoder covers it$"
+check "route into a hole names the level" $?
+printf '%s\n' "$r" | grep -q "^0x590000000: unmapped at level 0 (window): outside every window$"
 check "route outside the window" $?
 "$CXLEMU" route 0xzz > /dev/null 2>&1; [ $? -eq 2 ]; check "route rejects a bad address" $?
 # Regression (review): no sign, blanks or octal in addresses.
 "$CXLEMU" route " -1" > /dev/null 2>&1; [ $? -eq 2 ]; check "route rejects ' -1'" $?
 "$CXLEMU" route "010" | grep -q "^0xa: "; check "route reads 010 as decimal" $?
 "$CXLEMU" layout --start " 1" > /dev/null 2>&1; [ $? -eq 2 ]; check "layout rejects a blank" $?
+
+[ "$("$CXLEMU" hpa cxl-mem2 0x20000100)" = "cxl-mem2 dpa=0x20000100: hpa=0x4d0000300 (position 1 of 2)" ]
+check "hpa of a device DPA" $?
+"$CXLEMU" hpa cxl-mem0 0x40000000 > /dev/null 2>&1; [ $? -eq 1 ]; check "hpa of an unmapped DPA fails" $?
+"$CXLEMU" hpa us0 0 > /dev/null 2>&1; [ $? -eq 2 ]; check "hpa needs a device" $?
+
+# JSON is valid and says the same.
+"$CXLEMU" --json route 0x4d0000200 0x590000000 | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+assert r[0]["device"] == "cxl-mem1" and r[0]["dpa"] == "0x100", r
+assert r[0]["path"] == ["cxl.1", "root_port0", "us0", "swport1", "cxl-mem1"], r
+assert r[1]["mapped"] is False and r[1]["level"] == 0 and r[1]["component"] is None, r
+'; check "route --json" $?
+"$CXLEMU" --json tree | python3 -c '
+import json, sys
+t = json.load(sys.stdin)
+assert t["windows"][0]["targets"] == ["cxl.1", "cxl.2"], t
+assert t["host_bridges"][0]["children"][0]["children"][0]["name"] == "us0", t
+'; check "tree --json" $?
+"$CXLEMU" --json decoders | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+m2 = [c for c in d if c["component"] == "cxl-mem2"][0]
+assert m2["decoders"][1]["dpa_base"] == "0x20000000" and m2["decoders"][1]["state"] == "committed", m2
+'; check "decoders --json" $?
+"$CXLEMU" --json layout --count 4 | python3 -c '
+import json, sys
+l = json.load(sys.stdin)
+assert [g["device"] for g in l] == ["cxl-mem0", "cxl-mem2", "cxl-mem0", "cxl-mem2"], l
+'; check "layout --json" $?
+"$CXLEMU" --json hpa cxl-mem2 0x20000100 | python3 -c '
+import json, sys
+assert json.load(sys.stdin)["hpa"] == "0x4d0000300"
+'; check "hpa --json" $?
+
+"$CXLEMU" dot | head -n 1 | grep -q "^digraph cxl {"; check "dot output" $?
+[ "$("$CXLEMU" dot | grep -c -- '->')" -eq 10 ]; check "dot has the edges" $?
+
+# Topologies from a file, from arguments after --, and regions.
+DATA=$DIR/../data
+"$CXLEMU" -t "$DATA/switch.qemu" tree | grep -q "^      swport1 (switch-downstream-port, port 1)$"
+check "topology from a file" $?
+"$CXLEMU" -t "$DATA/docs-interleave.qemu" -r 'window=0,ways=4,gran=8k,size=1G,devices=cxl-pmem0:cxl-pmem2:cxl-pmem1:cxl-pmem3,pmem' \
+	layout --count 4 | awk 'NR > 1 { print $2 }' | tr '\n' ' ' | grep -q "^cxl-pmem0 cxl-pmem0 cxl-pmem0 cxl-pmem0 $"
+check "region from the command line (8 KiB granules)" $?
+"$CXLEMU" -t "$DATA/docs-interleave.qemu" -r 'window=0,ways=4,gran=8k,size=1G,devices=cxl-pmem0:cxl-pmem2:cxl-pmem1:cxl-pmem3,pmem' \
+	route 0x490002000 | grep -q "cxl-pmem2 dpa=0x0"
+check "second granule of the region" $?
+"$CXLEMU" route 0x490000000 -- -device pxb-cxl,bus_nr=1,id=h -device cxl-rp,port=0,bus=h,id=r \
+	-object memory-backend-ram,id=m,size=256M -device cxl-type3,bus=r,volatile-memdev=m,id=d \
+	-M cxl-fmw.0.targets.0=h,cxl-fmw.0.size=1G -m 4G,maxmem=8G,slots=8 | grep -q "unmapped at level 1 (h)"
+check "topology from arguments after --" $?
+err=$("$CXLEMU" tree -- -device cxl-rp,port=0,bus=nowhere,id=r 2>&1); rc=$?
+[ "$rc" -eq 2 ] && printf '%s\n' "$err" | grep -q "property 'bus': no CXL device named 'nowhere'"
+check "a bad command line names the property" $?
+"$CXLEMU" -t /nonexistent tree > /dev/null 2>&1; [ $? -eq 2 ]; check "missing topology file" $?
+"$CXLEMU" -r 'ways=2,size=1G,devices=cxl-mem0:cxl-mem1' tree > /dev/null 2>&1; [ $? -eq 2 ]
+check "a region the hierarchy cannot interleave is refused" $?
+"$CXLEMU" -r 'size=1G,devices=ghost' tree > /dev/null 2>&1; [ $? -eq 2 ]; check "a region naming no device" $?
+"$CXLEMU" -r 'size=1G,devices=cxl-mem0,colour=red' tree > /dev/null 2>&1; [ $? -eq 2 ]; check "a region with an unknown field" $?
+"$CXLEMU" --frobnicate > /dev/null 2>&1; [ $? -eq 2 ]; check "unknown option" $?
 
 [ "$("$CXLEMU" layout --count 4 | wc -l)" -eq 5 ]; check "layout --count" $?
 "$CXLEMU" layout --count > /dev/null 2>&1; [ $? -eq 2 ]; check "layout rejects a missing value" $?
