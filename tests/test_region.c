@@ -268,6 +268,31 @@ static void test_locked_region(void **state)
 	cxlemu_topo_free(t);
 }
 
+/* Decoders commit in increasing HPA order: a region below one already
+ * programmed through the same components is refused. */
+static void test_increasing_order(void **state)
+{
+	struct cxlemu_topo *t = parse("docs-pmem.qemu");
+	struct cxlemu_window_desc w;
+	struct cxlemu_region_desc r;
+	uint32_t dev = cxlemu_topo_find(t, "cxl-pmem0");
+	uint64_t hpa;
+
+	(void)state;
+	/* A second window above the first, over the same host bridge. */
+	cxlemu_topo_window(t, 0, &w);
+	w.base += w.size;
+	w.size = GiB;
+	assert_int_equal(cxlemu_topo_add_window(t, &w, NULL), 0);
+	r = region(1, 1, 256, 256 * MiB, CXLEMU_REGION_PMEM);
+	r.endpoints[0] = dev;
+	assert_int_equal(cxlemu_topo_region_create(t, &r, &hpa), 0);
+	assert_int_equal(hpa, w.base);
+	r.window = 0;
+	assert_int_equal(cxlemu_topo_region_create(t, &r, &hpa), -EBUSY);
+	cxlemu_topo_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -275,6 +300,7 @@ int main(void)
 		cmocka_unit_test(test_switch_and_depths),
 		cmocka_unit_test(test_bad_regions),
 		cmocka_unit_test(test_locked_region),
+		cmocka_unit_test(test_increasing_order),
 	};
 
 	seed = test_seed(0x2E6);

@@ -375,14 +375,19 @@ static int cmd_decoders(struct cli *c)
 			struct cxlemu_hdm_decoder s;
 			bool ep = i.kind == CXLEMU_COMP_TYPE3 || i.kind == CXLEMU_COMP_TYPE2;
 			const char *state;
+			uint64_t ctrl = 0;
 
 			cxlemu_hdm_decoder(i.hdm, d, &s);
+			/* HDM Decoder n Control, as the guest reads it. */
+			cxlemu_topo_reg_read(c->t, k, CXLEMU_CM_OFFSET + 0x400 + 0x20 + 0x20 * d,
+					     4, &ctrl);
 			state = s.committed ? (s.locked ? "committed, locked" : "committed") :
 				s.error ? "error-not-committed" : "uncommitted";
 			if (c->json) {
 				json_obj(&j, NULL);
 				json_u64(&j, "index", d);
 				json_str(&j, "state", state);
+				json_hex(&j, "control", ctrl);
 				json_hex(&j, "base", s.base);
 				json_hex(&j, "size", s.size);
 				json_u64(&j, "ways", s.ways);
@@ -402,7 +407,8 @@ static int cmd_decoders(struct cli *c)
 			}
 			if (!s.committed && !s.error && !s.base && !s.size)
 				continue;
-			printf("  decoder %u: %s, [0x%" PRIx64 ", +", d, state, s.base);
+			printf("  decoder %u: %s (control 0x%04" PRIx64 "), [0x%" PRIx64 ", +", d,
+			       state, ctrl, s.base);
 			print_size(s.size);
 			printf(") %u-way %u B", s.ways, s.gran);
 			if (ep) {

@@ -40,7 +40,7 @@ printf '%s\n' "$show" | grep -q "agree on 200000 random addresses"
 check "show proves table and register walk agree" $?
 printf '%s\n' "$show" | grep -q "^0x0000000490000300  cxl-mem2    0x100$"
 check "show prints the interleave layout" $?
-printf '%s\n' "$show" | grep -q "decoder 1: committed, \[0x4d0000000, +1 GiB) 2-way 256 B, DPA 0x20000000"
+printf '%s\n' "$show" | grep -q "decoder 1: committed (control 0x1610), \[0x4d0000000, +1 GiB) 2-way 256 B, DPA 0x20000000"
 check "show prints decoder registers" $?
 
 r=$("$CXLEMU" route 0x490012345 0x4d0000200 0x58fffffff 0x590000000)
