@@ -584,7 +584,7 @@ out:
 int cxlemu_topo_from_qemu_string(struct cxlemu_ctx *ctx, const char *s,
 				 struct cxlemu_topo **out, char *err, size_t errlen)
 {
-	size_t len, w = 0, nargs = 0, cap = 16;
+	size_t len, w = 0, nargs = 0, cap;
 	const char **argv = NULL;
 	char *buf = NULL, quote = 0;
 	bool in_word = false;
@@ -596,6 +596,9 @@ int cxlemu_topo_from_qemu_string(struct cxlemu_ctx *ctx, const char *s,
 		return -EINVAL;
 	*out = NULL;
 	len = strlen(s);
+	/* A word takes at least one character and a separator, or a quote
+	 * pair: at most len / 2 + 1 of them. */
+	cap = len / 2 + 2;
 	buf = malloc(len + 1);
 	argv = malloc(cap * sizeof(*argv));
 	if (!buf || !argv) {
@@ -633,32 +636,12 @@ int cxlemu_topo_from_qemu_string(struct cxlemu_ctx *ctx, const char *s,
 		} else if (c == '\'' || c == '"') {
 			quote = c;
 			if (!in_word) {
-				if (nargs == cap) {
-					const char **na = realloc(argv, 2 * cap * sizeof(*na));
-
-					if (!na) {
-						rc = -ENOMEM;
-						goto done;
-					}
-					argv = na;
-					cap *= 2;
-				}
 				argv[nargs++] = buf + w;
 				in_word = true;
 			}
 			continue;
 		}
 		if (!in_word) {
-			if (nargs == cap) {
-				const char **na = realloc(argv, 2 * cap * sizeof(*na));
-
-				if (!na) {
-					rc = -ENOMEM;
-					goto done;
-				}
-				argv = na;
-				cap *= 2;
-			}
 			argv[nargs++] = buf + w;
 			in_word = true;
 		}

@@ -11,6 +11,7 @@
 #include "hdm/compregs.h"
 #include "hdm/hdm_priv.h"
 #include "topology_priv.h"
+#include "decode/route_priv.h"
 
 #include <cxlemu/topology.h>
 
@@ -89,6 +90,25 @@ uint32_t cxlemu_topo_find(const struct cxlemu_topo *t, const char *name)
 		if (!strcmp(t->comps[i].name, name))
 			return i;
 	return CXLEMU_COMP_NONE;
+}
+
+/* Makes room for one more element in a growing array. */
+static int grow(void **arr, uint32_t *cap, uint32_t n, size_t elem)
+{
+	uint32_t ncap;
+	void *na;
+
+	if (n < *cap)
+		return 0;
+	if (*cap > UINT32_MAX / 2)
+		return -ENOMEM;
+	ncap = *cap ? 2 * *cap : 8;
+	na = realloc(*arr, ncap * elem);
+	if (!na)
+		return -ENOMEM;
+	*arr = na;
+	*cap = ncap;
+	return 0;
 }
 
 static bool is_port(uint32_t kind)
@@ -256,15 +276,9 @@ int cxlemu_topo_add(struct cxlemu_topo *t, const struct cxlemu_comp_desc *d,
 	rc = check_parent(t, d, &depth);
 	if (rc)
 		return rc;
-	if (t->ncomps == t->capcomps) {
-		uint32_t cap = t->capcomps ? 2 * t->capcomps : 16;
-		struct comp *nc = realloc(t->comps, cap * sizeof(*nc));
-
-		if (!nc)
-			return -ENOMEM;
-		t->comps = nc;
-		t->capcomps = cap;
-	}
+	rc = grow((void **)&t->comps, &t->capcomps, t->ncomps, sizeof(*t->comps));
+	if (rc)
+		return rc;
 	n = t->ncomps;
 	c = &t->comps[n];
 	memset(c, 0, sizeof(*c));
@@ -483,15 +497,9 @@ int cxlemu_topo_add_window(struct cxlemu_topo *t, const struct cxlemu_window_des
 	rc = cxlemu_route_check(t->ctx, &w, NULL, 0);
 	if (rc)
 		return rc;
-	if (t->nwins == t->capwins) {
-		uint32_t cap = t->capwins ? 2 * t->capwins : 4;
-		struct window *nw = realloc(t->wins, cap * sizeof(*nw));
-
-		if (!nw)
-			return -ENOMEM;
-		t->wins = nw;
-		t->capwins = cap;
-	}
+	rc = grow((void **)&t->wins, &t->capwins, t->nwins, sizeof(*t->wins));
+	if (rc)
+		return rc;
 	memset(&t->wins[t->nwins], 0, sizeof(t->wins[0]));
 	t->wins[t->nwins].desc = *d;
 	rc = cxlemu_route_pub_new(t->ctx, NULL, NULL, &t->wins[t->nwins].pub);
@@ -574,15 +582,6 @@ int cxlemu_topo_route(struct cxlemu_topo *t, uint64_t hpa, uint32_t *ep,
 	return cxlemu_route(tbl, hpa, ep, dpa);
 }
 
-static int walk_miss(struct cxlemu_route_info *info, uint32_t level, uint32_t id,
-		     uint32_t reason)
-{
-	info->level = level;
-	info->ep = id;
-	info->reason = reason;
-	return CXLEMU_ROUTE_MISS | (int)level;
-}
-
 /* First committed decoder covering @hpa, read from the registers. */
 static int reg_decoder(const struct comp *c, uint64_t hpa,
 		       struct cxlemu_hdm_decoder *d)
@@ -615,7 +614,7 @@ int cxlemu_topo_walk(struct cxlemu_topo *t, uint64_t hpa,
 	memset(info, 0, sizeof(*info));
 	w = find_window(t, hpa);
 	if (w < 0)
-		return walk_miss(info, 0, CXLEMU_COMP_NONE, CXLEMU_MISS_OUTSIDE);
+		return cxlemu_route_miss(info, 0, CXLEMU_COMP_NONE, CXLEMU_MISS_OUTSIDE);
 	wd = &t->wins[w].desc;
 	cxlemu_ways_to_eiw(wd->ways, &eiw);
 	cxlemu_gran_to_eig(wd->gran, &eig);
@@ -633,13 +632,13 @@ int cxlemu_topo_walk(struct cxlemu_topo *t, uint64_t hpa,
 		info->path[info->depth++] = cur;
 		if (is_port(c->info.kind)) {
 			if (c->info.below == CXLEMU_COMP_NONE)
-				return walk_miss(info, level, cur, CXLEMU_MISS_EMPTY_PORT);
+				return cxlemu_route_miss(info, level, cur, CXLEMU_MISS_EMPTY_PORT);
 			cur = c->info.below;
 			continue;
 		}
 		n = reg_decoder(c, hpa, &d);
 		if (n < 0)
-			return walk_miss(info, level, cur, CXLEMU_MISS_NO_DECODER);
+			return cxlemu_route_miss(info, level, cur, CXLEMU_MISS_NO_DECODER);
 		cxlemu_hpa_to_dpa(hpa - d.base, d.eiw, d.eig, &pos, &off);
 		if (is_endpoint(c->info.kind)) {
 			info->level = level;
@@ -650,7 +649,7 @@ int cxlemu_topo_walk(struct cxlemu_topo *t, uint64_t hpa,
 		}
 		cur = child_port(t, cur, d.targets[pos]);
 		if (cur == CXLEMU_COMP_NONE)
-			return walk_miss(info, level, info->path[info->depth - 1],
+			return cxlemu_route_miss(info, level, info->path[info->depth - 1],
 					 CXLEMU_MISS_EMPTY_PORT);
 	}
 	return -ELOOP;

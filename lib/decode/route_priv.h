@@ -20,6 +20,16 @@ static inline int cxlemu_find_decoder(const struct cxlemu_route_node *n,
 	return -1;
 }
 
+/* Records a miss in @info and returns the route result for it. */
+static inline int cxlemu_route_miss(struct cxlemu_route_info *info,
+				    uint32_t level, uint32_t id, uint32_t reason)
+{
+	info->level = level;
+	info->ep = id;
+	info->reason = reason;
+	return CXLEMU_ROUTE_MISS | (int)level;
+}
+
 /*
  * Walks an HPA that is already in the hierarchy's domain (after XOR) and
  * inside the window.  Shared by cxlemu_route_walk() and the table compiler,

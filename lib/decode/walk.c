@@ -10,15 +10,6 @@
 #include "decode_priv.h"
 #include "route_priv.h"
 
-static int miss(struct cxlemu_route_info *info, uint32_t level, uint32_t id,
-		uint32_t reason)
-{
-	info->level = level;
-	info->ep = id;
-	info->reason = reason;
-	return CXLEMU_ROUTE_MISS | (int)level;
-}
-
 int cxlemu_window_xormaps(const struct cxlemu_route_window *w,
 			  struct cxlemu_xormaps *x)
 {
@@ -48,7 +39,7 @@ int cxlemu_walk_hpa(const struct cxlemu_route_window *w,
 	info->pos[0] = (uint8_t)pos;
 	next = w->targets[pos];
 	if (next == CXLEMU_NO_NODE)
-		return miss(info, 0, w->id, CXLEMU_MISS_EMPTY_PORT);
+		return cxlemu_route_miss(info, 0, w->id, CXLEMU_MISS_EMPTY_PORT);
 
 	for (level = 1;; level++) {
 		if (next >= nnodes)
@@ -61,7 +52,7 @@ int cxlemu_walk_hpa(const struct cxlemu_route_window *w,
 		case CXLEMU_NODE_PORT:
 			next = n->below;
 			if (next == CXLEMU_NO_NODE)
-				return miss(info, level, n->id,
+				return cxlemu_route_miss(info, level, n->id,
 					    CXLEMU_MISS_EMPTY_PORT);
 			if (level < CXLEMU_ROUTE_MAX_DEPTH)
 				info->pos[level] = 0;
@@ -70,7 +61,7 @@ int cxlemu_walk_hpa(const struct cxlemu_route_window *w,
 		case CXLEMU_NODE_ENDPOINT:
 			di = cxlemu_find_decoder(n, hpa);
 			if (di < 0)
-				return miss(info, level, n->id,
+				return cxlemu_route_miss(info, level, n->id,
 					    CXLEMU_MISS_NO_DECODER);
 			d = &n->decoders[di];
 			if (cxlemu_hpa_to_dpa(hpa - d->base, d->eiw, d->eig, &pos,
@@ -89,7 +80,7 @@ int cxlemu_walk_hpa(const struct cxlemu_route_window *w,
 			}
 			next = d->targets[pos];
 			if (next == CXLEMU_NO_NODE)
-				return miss(info, level, n->id,
+				return cxlemu_route_miss(info, level, n->id,
 					    CXLEMU_MISS_EMPTY_PORT);
 			break;
 		default:
@@ -113,7 +104,7 @@ int cxlemu_route_walk(const struct cxlemu_route_window *w,
 	info->depth = 0;
 	info->hpa = hpa;
 	if (hpa < w->base || hpa - w->base >= w->size)
-		return miss(info, 0, w->id, CXLEMU_MISS_OUTSIDE);
+		return cxlemu_route_miss(info, 0, w->id, CXLEMU_MISS_OUTSIDE);
 	if (w->arith == CXLEMU_ARITH_XOR) {
 		/* Table 9-22, as cxlemu_xor_spa_to_hpa() without the set-up. */
 		if (w->nxormaps > CXLEMU_MAX_XORMAPS)
