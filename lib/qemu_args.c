@@ -248,6 +248,24 @@ static bool is_cxl_device(const struct opt *o)
 	return false;
 }
 
+/* QEMU's id rule (id_wellformed): a letter, then [A-Za-z0-9._-]. */
+static bool id_wellformed(const char *id)
+{
+	size_t i, n = strlen(id);
+
+	if (n == 0 || n > 63 ||
+	    !((id[0] >= 'a' && id[0] <= 'z') || (id[0] >= 'A' && id[0] <= 'Z')))
+		return false;
+	for (i = 1; i < n; i++) {
+		char c = id[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'))
+			return false;
+	}
+	return true;
+}
+
 /* Adds one device whose bus exists; 1 if its bus is not there yet. */
 static int add_device(struct parser *p, struct cxlemu_topo *t, struct opt *o)
 {
@@ -261,8 +279,9 @@ static int add_device(struct parser *p, struct cxlemu_topo *t, struct opt *o)
 
 	memset(&d, 0, sizeof(d));
 	d.version = CXLEMU_COMP_DESC_VERSION;
-	if (id && (strlen(id) > 63 || !id[0]))
-		return fail(p, o, "id", "must be 1 to 63 characters");
+	if (id && !id_wellformed(id))
+		return fail(p, o, "id", "'%s' is not a QEMU id (a letter, then letters, digits, '-', '.', '_'; at most 63)",
+			    id);
 	if (!id) {
 		snprintf(name, sizeof(name), "%s.%u", o->head, p->anon++);
 		id = name;
@@ -363,6 +382,10 @@ static int window_base(struct parser *p, uint64_t *base)
 		if ((rc = prop_uint(p, o, "slots", 256, false, 0, &slots)))
 			return rc;
 	}
+	/* Nothing here may leave 52-bit addresses (nor wrap 64 bits). */
+	if (ram >= CXLEMU_ADDR_LIMIT || maxmem >= CXLEMU_ADDR_LIMIT)
+		return fail(p, NULL, NULL, "-m: size %llu or maxmem %llu beyond 52-bit addresses",
+			    (unsigned long long)ram, (unsigned long long)maxmem);
 	lowmem = ram >= 0xb0000000ULL ? 0x80000000ULL : 0xb0000000ULL;
 	above = ram > lowmem ? ram - lowmem : 0;
 	end = 4 * GiB + above;
@@ -373,6 +396,8 @@ static int window_base(struct parser *p, uint64_t *base)
 	}
 	/* 1 MiB of CXL host bridge registers, then the windows. */
 	*base = (end + MiB + 256 * MiB - 1) & ~(256 * MiB - 1);
+	if (*base >= CXLEMU_ADDR_LIMIT)
+		return fail(p, NULL, NULL, "-m: memory ends beyond 52-bit addresses");
 	return 0;
 }
 

@@ -54,6 +54,7 @@ struct plan {
 	unsigned int eiw, eig;
 	uint64_t tl;         /* target list, or DPA skip at endpoints */
 	bool endpoint;
+	uint32_t gctrl;      /* endpoints: HDM global control before */
 };
 
 /* The path from an endpoint up: selecting components and the port taken. */
@@ -157,13 +158,53 @@ static int write_plan(struct cxlemu_topo *t, const struct plan *p, uint64_t base
 	rc |= cxlemu_topo_reg_write(t, p->comp, HDM_REG(p->dec, 0x14), 4, (uint32_t)p->tl);
 	rc |= cxlemu_topo_reg_write(t, p->comp, HDM_REG(p->dec, 0x18), 4,
 				    (uint32_t)(p->tl >> 32));
-	rc |= cxlemu_topo_reg_write(t, p->comp, HDM_REG(p->dec, 0x10), 4,
-				    p->eig | p->eiw << 4 | CTRL_COMMIT | ctrl_extra);
 	if (rc)
 		return -EIO;
+	/* A route rebuild failing after the commit is reported as such. */
+	rc = cxlemu_topo_reg_write(t, p->comp, HDM_REG(p->dec, 0x10), 4,
+				   p->eig | p->eiw << 4 | CTRL_COMMIT | ctrl_extra);
 	if (cxlemu_topo_reg_read(t, p->comp, HDM_REG(p->dec, 0x10), 4, &v) ||
 	    !(v & CTRL_COMMITTED))
 		return -EIO;
+	return rc;
+}
+
+/* Uncommits what a plan committed (last first) and restores HDM enables. */
+static void undo(struct cxlemu_topo *t, struct plan *plan, unsigned int n)
+{
+	while (n-- > 0) {
+		cxlemu_topo_reg_write(t, plan[n].comp, HDM_REG(plan[n].dec, 0x10), 4, 0);
+		if (plan[n].endpoint)
+			cxlemu_topo_reg_write(t, plan[n].comp, HDM_GCTRL, 4, plan[n].gctrl);
+	}
+}
+
+static int commit_all(struct cxlemu_topo *t, struct plan *plan, unsigned int n,
+		      uint64_t base, uint32_t extra)
+{
+	struct cxlemu_comp_info c;
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		uint64_t g = 0;
+
+		rc = write_plan(t, &plan[i], base, extra);
+		if (rc == 0 && plan[i].endpoint) {
+			if (cxlemu_topo_reg_read(t, plan[i].comp, HDM_GCTRL, 4, &g) ||
+			    cxlemu_topo_reg_write(t, plan[i].comp, HDM_GCTRL, 4, g | 2))
+				rc = -EIO;
+			plan[i].gctrl = (uint32_t)g;
+		}
+		if (rc) {
+			cxlemu_topo_info(t, plan[i].comp, &c);
+			reject(t, rc, "%s refused decoder %u (see above); undoing", c.name,
+			       plan[i].dec);
+			/* The failing step may have committed before failing. */
+			undo(t, plan, i + 1);
+			return rc;
+		}
+	}
 	return 0;
 }
 
@@ -173,7 +214,7 @@ int cxlemu_topo_region_create(struct cxlemu_topo *t,
 	uint32_t sel[CXLEMU_MAX_WAYS][MAX_LEVELS], port[CXLEMU_MAX_WAYS][MAX_LEVELS];
 	uint32_t comps[CXLEMU_MAX_WAYS * MAX_LEVELS];
 	uint64_t tls[CXLEMU_MAX_WAYS * MAX_LEVELS];
-	uint8_t tset[CXLEMU_MAX_WAYS * MAX_LEVELS];
+	uint16_t tset[CXLEMU_MAX_WAYS * MAX_LEVELS];
 	unsigned int cways[CXLEMU_MAX_WAYS * MAX_LEVELS], cP[CXLEMU_MAX_WAYS * MAX_LEVELS];
 	unsigned int nlev[CXLEMU_MAX_WAYS], ck[CXLEMU_MAX_WAYS][MAX_LEVELS], k;
 	unsigned int l, p, i, ncomps = 0, nplan = 0, eiw, eig, root_pow2;
@@ -249,6 +290,9 @@ int cxlemu_topo_region_create(struct cxlemu_topo *t,
 			}
 			cways[k] += i == p;
 		}
+		if (cways[k] > CXLEMU_HDM_MAX_TARGETS)
+			return reject(t, -EINVAL, "a component would interleave %u ways; its decoders have %u targets",
+				      cways[k], CXLEMU_HDM_MAX_TARGETS);
 		if (cways[k] & (cways[k] - 1))
 			return reject(t, -EINVAL, "a component would interleave %u ways; 3, 6 and 12 only at the window",
 				      cways[k]);
@@ -276,7 +320,7 @@ int cxlemu_topo_region_create(struct cxlemu_topo *t,
 						      p);
 			} else {
 				tls[k] |= (uint64_t)port[p][l] << (8 * idx);
-				tset[k] |= (uint8_t)(1u << idx);
+				tset[k] |= (uint16_t)(1u << idx);
 			}
 			P *= cways[k];
 		}
@@ -308,7 +352,8 @@ int cxlemu_topo_region_create(struct cxlemu_topo *t,
 		pl->size = d->size;
 		pl->endpoint = false;
 		pl->tl = tls[i];
-		gran = d->gran * cP[i];
+		/* A 1-way decoder selects nothing: its granularity is moot. */
+		gran = cways[i] == 1 ? d->gran : d->gran * cP[i];
 		if (cxlemu_ways_to_eiw(cways[i], &pl->eiw) || cxlemu_gran_to_eig(gran, &pl->eig))
 			return reject(t, -EINVAL, "a component would need granularity %llu (above 16 KiB)",
 				      (unsigned long long)gran);
@@ -338,29 +383,20 @@ int cxlemu_topo_region_create(struct cxlemu_topo *t,
 				      d->flags & CXLEMU_REGION_PMEM ? "persistent" : "volatile");
 		pl->tl = skip;
 	}
-	/* Commit in order; undo on the first refusal. */
-	for (i = 0; i < nplan; i++) {
-		uint32_t extra = (d->flags & CXLEMU_REGION_LOCK ? CTRL_LOCK : 0) |
-				 (hostonly ? CTRL_HOSTONLY : 0);
-
-		rc = write_plan(t, &plan[i], base, extra);
-		if (rc == 0 && plan[i].endpoint) {
-			uint64_t g;
-
-			if (cxlemu_topo_reg_read(t, plan[i].comp, HDM_GCTRL, 4, &g) ||
-			    cxlemu_topo_reg_write(t, plan[i].comp, HDM_GCTRL, 4, g | 2))
-				rc = -EIO;
-		}
-		if (rc) {
-			cxlemu_topo_info(t, plan[i].comp, &c);
-			reject(t, rc, "%s refused decoder %u (see above); undoing", c.name,
-			       plan[i].dec);
-			while (i-- > 0)
-				cxlemu_topo_reg_write(t, plan[i].comp,
-						      HDM_REG(plan[i].dec, 0x10), 4, 0);
-			return rc;
-		}
+	/*
+	 * Commit without the lock first; undo everything on the first
+	 * refusal.  A locked region is then committed a second time with Lock
+	 * On Commit, once every decoder has passed, so a refusal never leaves
+	 * locked decoders behind.
+	 */
+	rc = commit_all(t, plan, nplan, base, hostonly ? CTRL_HOSTONLY : 0);
+	if (rc == 0 && (d->flags & CXLEMU_REGION_LOCK)) {
+		undo(t, plan, nplan);
+		rc = commit_all(t, plan, nplan, base,
+				CTRL_LOCK | (hostonly ? CTRL_HOSTONLY : 0));
 	}
+	if (rc)
+		return rc;
 	if (hpa)
 		*hpa = base;
 	return 0;

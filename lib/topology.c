@@ -62,7 +62,7 @@ void cxlemu_topo_free(struct cxlemu_topo *t)
 	if (!t)
 		return;
 	for (i = 0; i < t->ncomps; i++) {
-		cxlemu_hdm_free(t->comps[i].info.hdm);
+		cxlemu_hdm_free(t->comps[i].regs.hdm);
 		free(t->comps[i].name);
 	}
 	for (i = 0; i < t->nwins; i++)
@@ -247,6 +247,7 @@ static int make_hdm(struct cxlemu_topo *t, const struct cxlemu_comp_desc *d,
 int cxlemu_topo_add(struct cxlemu_topo *t, const struct cxlemu_comp_desc *d,
 		    uint32_t *id)
 {
+	struct cxlemu_hdm *hdm;
 	struct comp *c;
 	uint32_t depth, n;
 	int rc;
@@ -285,12 +286,13 @@ int cxlemu_topo_add(struct cxlemu_topo *t, const struct cxlemu_comp_desc *d,
 	c->name = strdup(d->name);
 	if (!c->name)
 		return -ENOMEM;
-	rc = make_hdm(t, d, n, &c->info.hdm);
+	rc = make_hdm(t, d, n, &hdm);
 	if (rc) {
 		free(c->name);
 		return rc;
 	}
-	cxlemu_compregs_init(&c->regs, c->info.hdm);
+	c->info.hdm = hdm;
+	cxlemu_compregs_init(&c->regs, hdm);
 	c->info.kind = d->kind;
 	c->info.parent = d->parent;
 	c->info.port = d->port;
@@ -307,7 +309,7 @@ int cxlemu_topo_add(struct cxlemu_topo *t, const struct cxlemu_comp_desc *d,
 		struct comp *p = &t->comps[d->parent];
 
 		if (is_port(d->kind))
-			cxlemu_hdm_add_port(p->info.hdm, (uint8_t)d->port);
+			cxlemu_hdm_add_port(p->regs.hdm, (uint8_t)d->port);
 		else
 			p->info.below = n;
 	}
@@ -429,34 +431,43 @@ static int route_nodes(const struct cxlemu_topo *t, struct cxlemu_route_node **n
 }
 
 /* Rebuilds and publishes the route table of every window. */
+/*
+ * Rebuilds and publishes the route table of every window.  A window whose
+ * table cannot be built is unmapped (every access misses) rather than left
+ * routing through decoders that no longer exist; the next change tries
+ * again.  Returns the first error.
+ */
 static int rebuild(struct cxlemu_topo *t)
 {
-	struct cxlemu_route_node *nodes;
-	struct cxlemu_route_decoder *decs;
+	struct cxlemu_route_node *nodes = NULL;
+	struct cxlemu_route_decoder *decs = NULL;
 	struct cxlemu_route_window w;
 	uint32_t i;
-	int rc;
+	int rc, first = 0;
 
 	t->dirty = false;
 	rc = route_nodes(t, &nodes, &decs);
-	if (rc)
-		return rc;
-	for (i = 0; i < t->nwins && !rc; i++) {
-		struct cxlemu_route_table *tbl;
+	for (i = 0; i < t->nwins; i++) {
+		struct cxlemu_route_table *tbl = NULL;
+		int wrc = rc;
 
-		route_window(&t->wins[i].desc, &w);
-		rc = cxlemu_route_table_build(t->ctx, &w, nodes, t->ncomps, &tbl);
-		if (rc == 0)
-			rc = cxlemu_route_pub_set(t->wins[i].pub, tbl);
-		else
-			cxlemu_err(t->ctx, "window %u: route table not rebuilt: %s",
-				   i, cxlemu_strerror(rc));
+		if (!wrc) {
+			route_window(&t->wins[i].desc, &w);
+			wrc = cxlemu_route_table_build(t->ctx, &w, nodes, t->ncomps, &tbl);
+		}
+		if (wrc)
+			cxlemu_err(t->ctx, "window %u: route table not rebuilt (%s): window unmapped",
+				   i, cxlemu_strerror(wrc));
+		if (cxlemu_route_pub_set(t->wins[i].pub, tbl)) {
+			cxlemu_route_table_free(tbl);
+			wrc = wrc ? wrc : -ENOMEM;
+		}
+		if (wrc && !first)
+			first = wrc;
 	}
 	free(nodes);
 	free(decs);
-	if (rc)
-		t->dirty = true; /* try again on the next change */
-	return rc;
+	return first;
 }
 
 int cxlemu_topo_add_window(struct cxlemu_topo *t, const struct cxlemu_window_desc *d,
@@ -535,7 +546,8 @@ int cxlemu_topo_reg_write(struct cxlemu_topo *t, uint32_t id, uint32_t offset,
 	if (!c)
 		return -EINVAL;
 	rc = cxlemu_compregs_write(&c->regs, offset, size, val);
-	/* Enabling or disabling HDM decode at an endpoint changes routes too. */
+	/* Decoders that committed, uncommitted or reset, and HDM decode
+	 * being enabled or disabled at an endpoint, change routes. */
 	if (rc == 0 && (t->dirty || (c->info.hdm && offset <= CXLEMU_CM_OFFSET + CM_HDM_OFFSET + 4 &&
 				     offset + size > CXLEMU_CM_OFFSET + CM_HDM_OFFSET + 4)))
 		rc = rebuild(t);

@@ -239,9 +239,16 @@ static void test_commit_rejections(void **state)
 	wr(h, D(0, CTRL), 0);
 	assert_true(rejected(program(h, 0, 0, GB, 1, 6, 0x0302, 0)));  /* bit 14 */
 	cxlemu_hdm_free(h);
-	/* 3 ways take every bit from IG + 8 up: bits 12-14 need A14to12. */
-	h = mk(CXLEMU_HDM_SWITCH, 1, 4, CXLEMU_HDM_CAP_A11TO8 | CXLEMU_HDM_CAP_3_6_12);
-	assert_true(rejected(program(h, 0, 0, 3 * GB, 8, 4, 0x050302, 0)));
+	/* 3/6/12 ways: the power-of-two part selects on IW-8 bits from IG+8
+	 * (as Linux checks the capability); 3 ways select on none. */
+	h = mk(CXLEMU_HDM_ENDPOINT, 1, 0, CXLEMU_HDM_CAP_A11TO8 | CXLEMU_HDM_CAP_3_6_12);
+	assert_true(committed(program(h, 0, 0, 3 * MB256, 8, 4, 0, 0)));
+	wr(h, D(0, CTRL), 0);
+	assert_true(committed(program(h, 0, 0, 6 * MB256, 9, 3, 0, 0)));   /* bit 11 */
+	wr(h, D(0, CTRL), 0);
+	assert_true(rejected(program(h, 0, 0, 6 * MB256, 9, 4, 0, 0)));    /* bit 12 */
+	assert_true(rejected(program(h, 0, 0, 12 * MB256, 10, 3, 0, 0)));  /* bits 11-12 */
+	assert_true(committed(program(h, 0, 0, 12 * MB256, 10, 2, 0, 0))); /* bits 10-11 */
 	cxlemu_hdm_free(h);
 }
 
@@ -272,6 +279,9 @@ static void test_commit_endpoint(void **state)
 	assert_int_equal(rd(h, D(2, TL_LO)), 0x10000000);
 	/* A skip beyond the capacity. */
 	assert_true(rejected(program(h, 2, 3 * GB, 0, 0, 0, UINT64_C(1) << 40, 0)));
+	/* Regression (review): a skip that would wrap the DPA onto decoder 0's
+	 * range (0xFFFFFFFFF0000000 + 3 GiB wraps to 2.75 GiB). */
+	assert_true(rejected(program(h, 2, 3 * GB, MB256, 0, 0, UINT64_C(0xFFFFFFFFF0000000), 0)));
 	cxlemu_hdm_free(h);
 	/* No capacity at all. */
 	{

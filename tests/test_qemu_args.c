@@ -180,6 +180,11 @@ static const struct bad bads[] = {
 	{ "-device pxb-cxl,id='unterminated", "unterminated ' quote" },
 	{ "-device pxb-cxl,bus_nr=300,id=h", "property 'bus_nr'" },
 	{ "-device cxl-rp,port=0,bus=h,id=r -device cxl-rp,port=0,bus=r,id=s", "no CXL device named 'h'" },
+	/* Regressions (review): memory sizes that wrap, ids QEMU refuses. */
+	{ HB "-m 1G,maxmem=18446744071562067968B", "beyond 52-bit addresses" },
+	{ HB "-m 4503599627370496B", "beyond 52-bit addresses" },
+	{ "-device pxb-cxl,bus_nr=1,id=a\\\"b", "is not a QEMU id" },
+	{ "-device pxb-cxl,bus_nr=1,id=1abc", "is not a QEMU id" },
 };
 
 static void test_bad_lines(void **state)

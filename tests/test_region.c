@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -293,6 +294,131 @@ static void test_increasing_order(void **state)
 	cxlemu_topo_free(t);
 }
 
+static uint32_t add_comp(struct cxlemu_topo *t, uint32_t kind, const char *name,
+			 uint32_t parent, uint32_t port, uint64_t vol, uint32_t caps)
+{
+	struct cxlemu_comp_desc d;
+	uint32_t id;
+
+	memset(&d, 0, sizeof(d));
+	d.version = CXLEMU_COMP_DESC_VERSION;
+	d.kind = kind;
+	d.name = name;
+	d.parent = parent;
+	d.port = port;
+	d.volatile_size = vol;
+	d.caps = caps;
+	assert_int_equal(cxlemu_topo_add(t, &d, &id), 0);
+	return id;
+}
+
+static struct cxlemu_topo *flat(unsigned int hbs, unsigned int rps, uint64_t gran,
+				uint32_t ep_caps, uint32_t *eps)
+{
+	struct cxlemu_window_desc w;
+	struct cxlemu_topo *t;
+	unsigned int h, r;
+	char name[32];
+
+	assert_int_equal(cxlemu_topo_new(NULL, &t), 0);
+	memset(&w, 0, sizeof(w));
+	w.version = CXLEMU_WINDOW_DESC_VERSION;
+	w.base = UINT64_C(16) << 30;
+	w.size = UINT64_C(64) << 30;
+	w.ways = hbs;
+	w.gran = gran;
+	for (h = 0; h < hbs; h++) {
+		uint32_t hb;
+
+		snprintf(name, sizeof(name), "hb%u", h);
+		hb = add_comp(t, CXLEMU_COMP_HOST_BRIDGE, name, CXLEMU_COMP_NONE, 0, 0, 0);
+		w.targets[h] = hb;
+		for (r = 0; r < rps; r++) {
+			uint32_t rp;
+
+			snprintf(name, sizeof(name), "rp%u.%u", h, r);
+			rp = add_comp(t, CXLEMU_COMP_ROOT_PORT, name, hb, r, 0, 0);
+			snprintf(name, sizeof(name), "m%u.%u", h, r);
+			eps[h * rps + r] = add_comp(t, CXLEMU_COMP_TYPE3, name, rp, 0, GiB,
+						    h * rps + r == 1 ? ep_caps : 0);
+		}
+	}
+	assert_int_equal(cxlemu_topo_add_window(t, &w, NULL), 0);
+	return t;
+}
+
+static bool any_committed(struct cxlemu_topo *t)
+{
+	uint32_t k;
+	unsigned int n;
+
+	for (k = 0; k < cxlemu_topo_count(t); k++) {
+		struct cxlemu_comp_info c;
+
+		cxlemu_topo_info(t, k, &c);
+		for (n = 0; c.hdm && n < cxlemu_hdm_count(c.hdm); n++) {
+			struct cxlemu_hdm_decoder d;
+
+			cxlemu_hdm_decoder(c.hdm, n, &d);
+			if (d.committed)
+				return true;
+		}
+		if (c.kind == CXLEMU_COMP_TYPE3 && cxlemu_hdm_enabled(c.hdm))
+			return true;
+	}
+	return false;
+}
+
+/* Regressions (review): undo is complete, also for locked regions; 16 ways
+ * at one component are refused up front; 1-way components take any
+ * granularity. */
+static void test_review_regressions(void **state)
+{
+	uint32_t eps[16], ep;
+	struct cxlemu_topo *t;
+	struct cxlemu_region_desc r;
+	uint64_t hpa, dpa;
+	unsigned int i;
+
+	(void)state;
+	/* The second device cannot interleave on bits 11:8: the region is
+	 * refused and nothing stays committed, locked or enabled. */
+	t = flat(1, 2, 256, CXLEMU_HDM_CAP_A14TO12 | CXLEMU_HDM_CAP_3_6_12, eps);
+	r = region(0, 2, 256, 512 * MiB, CXLEMU_REGION_LOCK);
+	r.endpoints[0] = eps[0];
+	r.endpoints[1] = eps[1];
+	assert_int_equal(cxlemu_topo_region_create(t, &r, &hpa), -EIO);
+	assert_false(any_committed(t));
+	/* With 4 KiB granules it works, locked. */
+	r.gran = 4096;
+	cxlemu_topo_free(t);
+	t = flat(1, 2, 4096, CXLEMU_HDM_CAP_A14TO12 | CXLEMU_HDM_CAP_3_6_12, eps);
+	assert_int_equal(cxlemu_topo_region_create(t, &r, &hpa), 0);
+	assert_int_equal(cxlemu_topo_route(t, hpa + 4096, &ep, &dpa), 0);
+	assert_int_equal(ep, eps[1]);
+	cxlemu_topo_free(t);
+
+	/* 16 root ports under one host bridge: 8 targets per decoder. */
+	t = flat(1, 16, 256, 0, eps);
+	r = region(0, 16, 256, 4 * GiB, 0);
+	for (i = 0; i < 16; i++)
+		r.endpoints[i] = eps[i];
+	assert_int_equal(cxlemu_topo_region_create(t, &r, &hpa), -EINVAL);
+	assert_false(any_committed(t));
+	cxlemu_topo_free(t);
+
+	/* 2-way window at 16 KiB, one root port per host bridge. */
+	t = flat(2, 1, 16384, 0, eps);
+	r = region(0, 2, 16384, 512 * MiB, 0);
+	r.endpoints[0] = eps[0];
+	r.endpoints[1] = eps[1];
+	assert_int_equal(cxlemu_topo_region_create(t, &r, &hpa), 0);
+	assert_int_equal(cxlemu_topo_route(t, hpa + 16384 + 5, &ep, &dpa), 0);
+	assert_int_equal(ep, eps[1]);
+	assert_int_equal(dpa, 5);
+	cxlemu_topo_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -301,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_bad_regions),
 		cmocka_unit_test(test_locked_region),
 		cmocka_unit_test(test_increasing_order),
+		cmocka_unit_test(test_review_regressions),
 	};
 
 	seed = test_seed(0x2E6);

@@ -286,6 +286,56 @@ static void test_add_rules(void **state)
 	cxlemu_topo_free(t);
 }
 
+/*
+ * Regression (review): a route table that cannot be rebuilt (a 512 TiB
+ * window cut at a 256 MiB decoder boundary needs 2^21 chunk entries) leaves
+ * the window unmapped, never routing through stale decoders, and unrelated
+ * register writes keep working.
+ */
+static void test_rebuild_failure_unmaps(void **state)
+{
+	struct cxlemu_window_desc w;
+	struct cxlemu_topo *t;
+	uint32_t hb, rp, dev, ep;
+	uint64_t dpa, base = UINT64_C(1) << 49;
+
+	(void)state;
+	assert_int_equal(cxlemu_topo_new(NULL, &t), 0);
+	hb = add(t, CXLEMU_COMP_HOST_BRIDGE, "hb", CXLEMU_COMP_NONE, 0, 0);
+	rp = add(t, CXLEMU_COMP_ROOT_PORT, "rp", hb, 0, 0);
+	dev = add(t, CXLEMU_COMP_TYPE3, "dev", rp, 0, GB);
+	memset(&w, 0, sizeof(w));
+	w.version = CXLEMU_WINDOW_DESC_VERSION;
+	w.base = base;
+	w.size = UINT64_C(1) << 49;
+	w.ways = 1;
+	w.gran = 256;
+	w.targets[0] = hb;
+	assert_int_equal(cxlemu_topo_add_window(t, &w, NULL), 0);
+	/* A whole-window host bridge decoder and endpoint: routes. */
+	program(t, hb, 0, base, GB, 0, 0, 0);
+	wr(t, dev, HDM + 4, 2);
+	assert_true(program(t, dev, 0, base, GB, 0, 0, 0) & (1u << 10));
+	assert_int_equal(cxlemu_topo_route(t, base + 64, &ep, &dpa), 0);
+	assert_int_equal(ep, dev);
+	/* Uncommit the endpoint, then shrink it to 256 MiB: its boundary is
+	 * too fine for the window, the table fails and the window unmaps. */
+	wr(t, dev, DEC(0, 0x10), 0);
+	wr(t, dev, DEC(0, 0x8), (uint32_t)MB256);
+	wr(t, dev, DEC(0, 0xc), 0);
+	assert_int_equal(cxlemu_topo_reg_write(t, dev, DEC(0, 0x10), 4, 1u << 9), -E2BIG);
+	assert_int_equal(cxlemu_topo_route(t, base + 64, &ep, &dpa), CXLEMU_ROUTE_MISS);
+	assert_int_equal(ep, CXLEMU_COMP_NONE);
+	assert_null(cxlemu_route_pub_get(cxlemu_topo_routes(t, 0)));
+	/* Unrelated writes succeed. */
+	assert_int_equal(cxlemu_topo_reg_write(t, dev, 0x1104, 4, 1), 0);
+	/* Uncommitting the offending decoder maps the window again. */
+	assert_int_equal(cxlemu_topo_reg_write(t, dev, DEC(0, 0x10), 4, 0), 0);
+	assert_int_equal(cxlemu_topo_route(t, base + 64, &ep, &dpa), CXLEMU_ROUTE_MISS | 3);
+	assert_int_equal(ep, dev);
+	cxlemu_topo_free(t);
+}
+
 /* Random register traffic on every component; routes always agree with
  * the register walker. */
 static void test_random_register_traffic(void **state)
@@ -362,6 +412,7 @@ int main(void)
 		cmocka_unit_test(test_routes_follow_registers),
 		cmocka_unit_test(test_component_registers),
 		cmocka_unit_test(test_add_rules),
+		cmocka_unit_test(test_rebuild_failure_unmaps),
 		cmocka_unit_test(test_random_register_traffic),
 	};
 

@@ -586,10 +586,18 @@ static int cmd_hpa(struct cli *c, int argc, char **argv)
 			}
 			if (cxlemu_topo_route(c->t, hpa, &ep, &got) == 0 && ep == dev &&
 			    got == dpa) {
-				if (c->json)
-					printf("{\"device\":\"%s\",\"dpa\":\"0x%" PRIx64 "\",\"hpa\":\"0x%" PRIx64 "\",\"position\":%u}\n",
-					       i.name, dpa, hpa, pos);
-				else
+				if (c->json) {
+					struct json j;
+
+					json_begin(&j, stdout);
+					json_obj(&j, NULL);
+					json_str(&j, "device", i.name);
+					json_hex(&j, "dpa", dpa);
+					json_hex(&j, "hpa", hpa);
+					json_u64(&j, "position", pos);
+					json_end_obj(&j);
+					json_finish(&j);
+				} else
 					printf("%s dpa=0x%" PRIx64 ": hpa=0x%" PRIx64 " (position %u of %u)\n",
 					       i.name, dpa, hpa, pos, s.ways);
 				return 0;
@@ -856,11 +864,16 @@ int main(int argc, char **argv)
 			cxlemu_ctx_free(c.ctx);
 			return 2;
 		}
-		buf = malloc(1 << 20);
+		/* Read one byte more than accepted to tell "too large". */
+		buf = malloc((1 << 20) + 1);
 		if (buf)
-			n = fread(buf, 1, (1 << 20) - 1, f);
-		if (buf && !feof(f)) {
-			fprintf(stderr, "cxlemu: %s: larger than 1 MiB\n", topo_file);
+			n = fread(buf, 1, 1 << 20, f);
+		if (buf && ferror(f)) {
+			fprintf(stderr, "cxlemu: %s: read error\n", topo_file);
+			free(buf);
+			buf = NULL;
+		} else if (buf && n == 1 << 20) {
+			fprintf(stderr, "cxlemu: %s: 1 MiB or larger\n", topo_file);
 			free(buf);
 			buf = NULL;
 		}

@@ -189,8 +189,10 @@ struct cxlemu_comp_info {
 	uint32_t below;  /**< ports: what is attached, or CXLEMU_COMP_NONE */
 	uint32_t reserved; /**< zero */
 	const char *name; /**< borrowed, valid while the topology lives */
-	/** HDM decoders of this component, borrowed; NULL for ports. */
-	struct cxlemu_hdm *hdm;
+	/** HDM decoders of this component, borrowed, to read with
+	 * cxlemu_hdm_decoder(); NULL for ports.  Write them through
+	 * cxlemu_topo_reg_write() so that the routes follow. */
+	const struct cxlemu_hdm *hdm;
 	uint64_t volatile_size;   /**< endpoints */
 	uint64_t persistent_size; /**< endpoints */
 	uint64_t dc_size;         /**< endpoints */
@@ -242,8 +244,11 @@ CXLEMU_EXPORT int cxlemu_topo_reg_read(struct cxlemu_topo *t, uint32_t id,
  * @param offset byte offset in the 64 KiB block, aligned to @p size
  * @param size   4 or 8
  * @param val    value
- * @return 0, -EINVAL for a bad id, width, alignment or offset, -ENOMEM when
- *         a route table could not be rebuilt (the old one stays)
+ * @return 0, -EINVAL for a bad id, width, alignment or offset; -ENOMEM or
+ *         -E2BIG when the write took effect but a window's route table
+ *         could not be rebuilt: that window is then unmapped (every access
+ *         misses, none goes through stale decoders) until a later change
+ *         rebuilds it
  */
 CXLEMU_EXPORT int cxlemu_topo_reg_write(struct cxlemu_topo *t, uint32_t id,
 					uint32_t offset, unsigned int size,
@@ -322,7 +327,9 @@ struct cxlemu_region_desc {
  * Linux programs them), each endpoint a decoder over its next free DPA in
  * the chosen partition.  Everything goes through register writes, so the
  * commit rules of hdm.h apply; on any failure the decoders this call
- * committed are uncommitted again.  The region takes the lowest free HPA
+ * committed are uncommitted again and HDM Decoder Enable is restored (a
+ * locked region gets Lock On Commit only after every decoder has committed
+ * once without it).  The region takes the lowest free HPA
  * range of the window (256 MiB aligned, 768 MiB for 3/6/12 ways).
  *
  * @param t    topology

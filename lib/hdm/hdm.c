@@ -204,17 +204,26 @@ static uint8_t dec_target(const struct decoder *d, unsigned int pos)
 	return (uint8_t)(reg >> (8 * (pos % 4)));
 }
 
-/* DPA where decoder n's range would start (previous end + skip). */
-static uint64_t dpa_start(const struct cxlemu_hdm *h, unsigned int n)
+/*
+ * DPA where decoder n's range would start: the end of decoder n-1's range
+ * plus decoder n's DPA skip.  False when that is not a 52-bit address (a
+ * guest can write any skip; it must not wrap onto another range).
+ */
+static bool dpa_start(const struct cxlemu_hdm *h, unsigned int n, uint64_t *start)
 {
 	const struct decoder *p;
 	unsigned int ways = 1;
+	uint64_t prev_end = 0, skip = dec_skip(&h->dec[n]);
 
-	if (n == 0)
-		return dec_skip(&h->dec[0]);
-	p = &h->dec[n - 1];
-	cxlemu_eiw_to_ways((p->ctrl & CTRL_IW_MASK) >> CTRL_IW_SHIFT, &ways);
-	return p->dpa_base + dec_size(p) / ways + dec_skip(&h->dec[n]);
+	if (n > 0) {
+		p = &h->dec[n - 1];
+		cxlemu_eiw_to_ways((p->ctrl & CTRL_IW_MASK) >> CTRL_IW_SHIFT, &ways);
+		prev_end = p->dpa_base + dec_size(p) / ways;
+	}
+	if (skip >= CXLEMU_ADDR_LIMIT || prev_end > CXLEMU_ADDR_LIMIT - skip)
+		return false;
+	*start = prev_end + skip;
+	return true;
 }
 
 /* Checks the interleave address bits against A11to8 / A14to12. */
@@ -225,9 +234,13 @@ static const char *check_addr_bits(const struct cxlemu_hdm *h, unsigned int eiw,
 
 	if (eiw == 0)
 		return NULL;
-	/* 1/2/4/8/16 ways select on IW bits; 3/6/12 take every bit from IG+8
-	 * up in the modulo, so the low capability bits all matter. */
-	hi = eiw >= 8 ? 14 : lo + eiw - 1;
+	/* The power-of-two part of the ways selects on bits IG+8 up: IW bits
+	 * for 1/2/4/8/16 ways, IW-8 bits for 3/6/12 (the factor 3 comes from
+	 * the modulo of the upper bits), as Linux's interleave check reads
+	 * the capability. */
+	if (eiw == 8)
+		return NULL;
+	hi = lo + (eiw >= 8 ? eiw - 8 : eiw) - 1;
 	for (b = lo; b <= hi && b <= 14; b++) {
 		if (b <= 11 && !(h->cfg.caps & CXLEMU_HDM_CAP_A11TO8))
 			return "interleave on HPA bits 11:8 is not supported (A11to8 = 0)";
@@ -298,9 +311,11 @@ static const char *commit_error(struct cxlemu_hdm *h, unsigned int n,
 	if (size % ((uint64_t)ways * SZ_256M))
 		return "size is not a multiple of ways x 256 MiB";
 	{
-		uint64_t start = dpa_start(h, n), end, pstart = 0;
+		uint64_t start, end, pstart = 0;
 		uint64_t dsize = size / ways;
 
+		if (!dpa_start(h, n, &start))
+			return "DPA skip takes the range beyond 2^52";
 		end = start + dsize;
 		if (end < start)
 			return "DPA range overflows";
@@ -360,7 +375,7 @@ static void write_ctrl(struct cxlemu_hdm *h, unsigned int n, uint32_t val)
 		return;
 	}
 	if (!is_switching(h))
-		d->dpa_base = dpa_start(h, n);
+		dpa_start(h, n, &d->dpa_base); /* checked by commit_error() */
 	d->ctrl |= CTRL_COMMITTED;
 	if (h->cfg.changed)
 		h->cfg.changed(h->cfg.opaque, n);
