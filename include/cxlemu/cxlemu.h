@@ -11,5 +11,6 @@
 #include <cxlemu/route.h>
 #include <cxlemu/hdm.h>
 #include <cxlemu/topology.h>
+#include <cxlemu/acpi.h>
 
 #endif /* CXLEMU_CXLEMU_H */

@@ -106,7 +106,7 @@ struct cxlemu_window_desc {
 	uint64_t size;     /**< size, a non-zero multiple of 256 MiB */
 	uint64_t gran;     /**< host bridge interleave granularity, bytes */
 	uint32_t arith;    /**< enum cxlemu_arith */
-	uint32_t restrictions; /**< enum cxlemu_window_restrict; 0 = all */
+	uint32_t restrictions; /**< enum cxlemu_window_restrict; 0 = 0x0f, as QEMU */
 	uint32_t qtg_id;   /**< QoS throttling group */
 	uint32_t nxormaps; /**< XOR windows: number of maps */
 	uint64_t xormaps[CXLEMU_MAX_XORMAPS]; /**< XOR windows: CXIMS maps */
