@@ -362,8 +362,9 @@ static int add_device(struct parser *p, struct cxlemu_topo *t, struct opt *o)
 	return 0;
 }
 
-/* Where q35 puts the first fixed memory window (hw/i386/pc.c). */
-static int window_base(struct parser *p, uint64_t *base)
+/* Where q35 puts the CXL host register area and the first fixed memory
+ * window (hw/i386/pc.c). */
+static int window_base(struct parser *p, uint64_t *host_regs, uint64_t *base)
 {
 	uint64_t ram = 128 * MiB, maxmem = 0, slots = 0, lowmem, above, end;
 	int i, rc;
@@ -395,6 +396,7 @@ static int window_base(struct parser *p, uint64_t *base)
 		end += maxmem - ram + GiB * slots;
 	}
 	/* 1 MiB of CXL host bridge registers, then the windows. */
+	*host_regs = end;
 	*base = (end + MiB + 256 * MiB - 1) & ~(256 * MiB - 1);
 	if (*base >= CXLEMU_ADDR_LIMIT)
 		return fail(p, NULL, NULL, "-m: memory ends beyond 52-bit addresses");
@@ -406,7 +408,7 @@ static int add_windows(struct parser *p, struct cxlemu_topo *t)
 	struct cxlemu_window_desc w[MAX_FMW];
 	const struct opt *where[MAX_FMW] = { 0 };
 	bool have[MAX_FMW] = { 0 }, tset[MAX_FMW][CXLEMU_MAX_WAYS] = { { 0 } };
-	uint64_t base = 0;
+	uint64_t base = 0, host_regs = 0;
 	int i, k, n, rc;
 
 	memset(w, 0, sizeof(w));
@@ -451,9 +453,10 @@ static int add_windows(struct parser *p, struct cxlemu_topo *t)
 			/* Other window properties are not modelled. */
 		}
 	}
-	rc = window_base(p, &base);
+	rc = window_base(p, &host_regs, &base);
 	if (rc)
 		return rc;
+	cxlemu_topo_set_host_reg_base(t, host_regs);
 	for (n = 0; n < MAX_FMW; n++) {
 		if (!have[n])
 			continue;

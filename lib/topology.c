@@ -39,6 +39,7 @@ struct cxlemu_topo {
 	struct window *wins;
 	uint32_t nwins, capwins;
 	bool dirty;
+	uint64_t host_reg_base;
 };
 
 int cxlemu_topo_new(struct cxlemu_ctx *ctx, struct cxlemu_topo **out)
@@ -670,4 +671,15 @@ int cxlemu_topo_walk(struct cxlemu_topo *t, uint64_t hpa,
 struct cxlemu_ctx *cxlemu_topo_ctx(const struct cxlemu_topo *t)
 {
 	return t ? t->ctx : NULL;
+}
+
+void cxlemu_topo_set_host_reg_base(struct cxlemu_topo *t, uint64_t base)
+{
+	if (t)
+		t->host_reg_base = base;
+}
+
+uint64_t cxlemu_topo_host_reg_base(const struct cxlemu_topo *t)
+{
+	return t ? t->host_reg_base : 0;
 }

@@ -28,6 +28,8 @@ static const char usage[] =
 	"  layout [--start HPA] [--count N]\n"
 	"                       which device owns each 256-byte granule\n"
 	"  dot                  a Graphviz picture of the topology and decoders\n"
+	"  cedt -o FILE         write the topology's CEDT (ACPI table)\n"
+	"  cedt --explain FILE  validate and decode any CEDT\n"
 	"  translate [QUERY]    interleave arithmetic; no QUERY: one per line on stdin\n"
 	"\n"
 	"options:\n"
@@ -717,6 +719,105 @@ static int cmd_dot(struct cli *c)
 	return 0;
 }
 
+/* ---- cedt ---- */
+
+static int write_cedt(struct cli *c, const char *path)
+{
+	struct cxlemu_cedt_opts o;
+	uint8_t *b;
+	size_t len;
+	FILE *f;
+	int rc;
+
+	cxlemu_cedt_opts_default(&o, cxlemu_topo_host_reg_base(c->t));
+	rc = cxlemu_cedt_build(c->t, &o, &b, &len);
+	if (rc) {
+		fprintf(stderr, "cxlemu: cedt: %s\n", cxlemu_strerror(rc));
+		return 1;
+	}
+	f = fopen(path, "wb");
+	if (!f || fwrite(b, 1, len, f) != len || fclose(f)) {
+		fprintf(stderr, "cxlemu: cedt: cannot write %s: %s\n", path, strerror(errno));
+		cxlemu_cedt_buf_free(b);
+		return 1;
+	}
+	cxlemu_cedt_buf_free(b);
+	printf("wrote %s: CEDT, %zu bytes\n", path, len);
+	return 0;
+}
+
+static const char *arith_name(uint32_t a)
+{
+	return a == CXLEMU_ARITH_XOR ? "xor" : "modulo";
+}
+
+static int explain_cedt(struct cli *c, const char *path)
+{
+	struct cxlemu_cedt *t;
+	uint8_t *buf;
+	size_t n;
+	char err[256];
+	FILE *f = fopen(path, "rb");
+	uint32_t i, k;
+	int rc;
+
+	if (!f) {
+		fprintf(stderr, "cxlemu: cedt: %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	buf = malloc((1 << 20) + 1);
+	n = buf ? fread(buf, 1, (1 << 20) + 1, f) : 0;
+	fclose(f);
+	if (!buf || n > 1 << 20) {
+		fprintf(stderr, "cxlemu: cedt: %s: larger than 1 MiB\n", path);
+		free(buf);
+		return 2;
+	}
+	rc = cxlemu_cedt_parse(c->ctx, buf, n, &t, err, sizeof(err));
+	free(buf);
+	if (rc) {
+		fprintf(stderr, "cxlemu: cedt: %s: %s\n", path, err[0] ? err : cxlemu_strerror(rc));
+		return 1;
+	}
+	printf("CEDT revision %u, %u bytes, OEM '%s' '%s' rev %u, creator '%s' rev %u\n",
+	       t->revision, t->length, t->oem_id, t->oem_table_id, t->oem_revision,
+	       t->creator_id, t->creator_revision);
+	for (i = 0; i < t->nchbs; i++)
+		printf("CHBS  uid %u, %s, registers 0x%" PRIx64 " +0x%" PRIx64 "\n", t->chbs[i].uid,
+		       t->chbs[i].cxl_version ? "CXL 2.0+ host bridge" : "CXL 1.1 RCRB",
+		       t->chbs[i].base, t->chbs[i].length);
+	for (i = 0; i < t->ncfmws; i++) {
+		const struct cxlemu_cedt_cfmws *w = &t->cfmws[i];
+
+		printf("CFMWS [0x%" PRIx64 ", +0x%" PRIx64 "), %u-way %u B %s, restrictions 0x%x, QTG %u, uids",
+		       w->base, w->size, w->ways, w->gran, arith_name(w->arith), w->restrictions,
+		       w->qtg_id);
+		for (k = 0; k < w->ways; k++)
+			printf(" %u", w->targets[k]);
+		printf("\n");
+	}
+	for (i = 0; i < t->ncxims; i++) {
+		printf("CXIMS %u B granularity, maps", 256u << t->cxims[i].eig);
+		for (k = 0; k < t->cxims[i].nmaps; k++)
+			printf(" 0x%" PRIx64, t->cxims[i].maps[k]);
+		printf("\n");
+	}
+	if (t->nunknown)
+		printf("%u record(s) of other types skipped\n", t->nunknown);
+	cxlemu_cedt_free(t);
+	return 0;
+}
+
+static int cmd_cedt(struct cli *c, int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[0], "-o"))
+		return write_cedt(c, argv[1]);
+	if (argc == 2 && !strcmp(argv[0], "--explain"))
+		return explain_cedt(c, argv[1]);
+	fprintf(stderr, "cxlemu: cedt: use 'cedt -o FILE' or 'cedt --explain FILE'\n");
+	return 2;
+}
+
 /* ---- show: the main job ---- */
 
 static int cmd_show(struct cli *c)
@@ -924,6 +1025,8 @@ int main(int argc, char **argv)
 			rc = cmd_layout(&c, cargc, cargv);
 		else if (!strcmp(cmd, "dot"))
 			rc = cmd_dot(&c);
+		else if (!strcmp(cmd, "cedt"))
+			rc = cmd_cedt(&c, cargc, cargv);
 		else {
 			fprintf(stderr, "cxlemu: unknown command '%s'\n%s", cmd, usage);
 			rc = 2;

@@ -298,6 +298,24 @@ CXLEMU_EXPORT int cxlemu_topo_route(struct cxlemu_topo *t, uint64_t hpa,
 CXLEMU_EXPORT int cxlemu_topo_walk(struct cxlemu_topo *t, uint64_t hpa,
 				   struct cxlemu_route_info *info);
 
+/**
+ * Sets where the host bridges' component register blocks start (the first
+ * at @p base, then one 64 KiB block per host bridge in component order), as
+ * the CEDT's CHBS records tell the OS.  cxlemu_topo_from_qemu() sets it
+ * where QEMU's q35 maps them.
+ * @param t    topology
+ * @param base physical address of the first block
+ */
+CXLEMU_EXPORT void cxlemu_topo_set_host_reg_base(struct cxlemu_topo *t,
+						 uint64_t base);
+
+/**
+ * Where the host bridges' component register blocks start.
+ * @param t topology
+ * @return the base set by cxlemu_topo_set_host_reg_base(), or 0
+ */
+CXLEMU_EXPORT uint64_t cxlemu_topo_host_reg_base(const struct cxlemu_topo *t);
+
 /** Region flags. */
 enum cxlemu_region_flags {
 	CXLEMU_REGION_PMEM = 1u << 0, /**< persistent DPA (default: volatile) */

@@ -120,6 +120,27 @@ check "a region the hierarchy cannot interleave is refused" $?
 "$CXLEMU" -r 'size=1G,devices=cxl-mem0,colour=red' tree > /dev/null 2>&1; [ $? -eq 2 ]; check "a region with an unknown field" $?
 "$CXLEMU" --frobnicate > /dev/null 2>&1; [ $? -eq 2 ]; check "unknown option" $?
 
+# CEDT: write, explain, and (when iasl is there) disassemble.
+tmp=$(mktemp -d)
+"$CXLEMU" cedt -o "$tmp/cedt.bin" | grep -q "^wrote $tmp/cedt.bin: CEDT, 144 bytes$"
+check "cedt -o writes the table" $?
+ex=$("$CXLEMU" cedt --explain "$tmp/cedt.bin")
+printf '%s\n' "$ex" | grep -q "^CHBS  uid 222, CXL 2.0+ host bridge, registers 0x480010000 +0x10000$"
+check "cedt --explain decodes CHBS" $?
+printf '%s\n' "$ex" | grep -q "^CFMWS \[0x490000000, +0x100000000), 2-way 256 B modulo, restrictions 0xf, QTG 0, uids 12 222$"
+check "cedt --explain decodes CFMWS" $?
+printf 'CEDT' > "$tmp/short.bin"
+"$CXLEMU" cedt --explain "$tmp/short.bin" 2>&1 | grep -q "shorter than an ACPI header"
+check "cedt --explain rejects a bad table" $?
+if command -v iasl > /dev/null; then
+	(cd "$tmp" && iasl -d cedt.bin > iasl.log 2>&1)
+	rc=$?
+	! grep -qi -e "checksum" -e "error" -e "warning" "$tmp/iasl.log" && [ "$rc" -eq 0 ] &&
+		grep -q 'Signature : "CEDT"' "$tmp/cedt.dsl" && grep -q "Table Length : 00000090" "$tmp/cedt.dsl"
+	check "iasl -d disassembles the table without complaint" $?
+fi
+rm -rf "$tmp"
+
 [ "$("$CXLEMU" layout --count 4 | wc -l)" -eq 5 ]; check "layout --count" $?
 "$CXLEMU" layout --count > /dev/null 2>&1; [ $? -eq 2 ]; check "layout rejects a missing value" $?
 "$CXLEMU" frobnicate > /dev/null 2>&1; [ $? -eq 2 ]; check "unknown command exits 2" $?
