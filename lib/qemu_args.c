@@ -457,6 +457,24 @@ static int add_windows(struct parser *p, struct cxlemu_topo *t)
 	if (rc)
 		return rc;
 	cxlemu_topo_set_host_reg_base(t, host_regs);
+	/*
+	 * q35 maps one 64 KiB register block per pxb-cxl into the host
+	 * register area, walking the root bus's child buses, where each new
+	 * bus goes to the head of the list: the last host bridge created gets
+	 * the first block (QEMU's bios-tables-test CEDT shows the same).
+	 */
+	{
+		uint32_t id, hb = 0, count = cxlemu_topo_count(t);
+
+		for (id = count; id-- > 0;) {
+			struct cxlemu_comp_info c;
+
+			cxlemu_topo_info(t, id, &c);
+			if (c.kind != CXLEMU_COMP_HOST_BRIDGE)
+				continue;
+			cxlemu_topo_set_reg_base(t, id, host_regs + (uint64_t)hb++ * 0x10000);
+		}
+	}
 	for (n = 0; n < MAX_FMW; n++) {
 		if (!have[n])
 			continue;

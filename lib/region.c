@@ -189,13 +189,16 @@ static int commit_all(struct cxlemu_topo *t, struct plan *plan, unsigned int n,
 	for (i = 0; i < n; i++) {
 		uint64_t g = 0;
 
-		rc = write_plan(t, &plan[i], base, extra);
-		if (rc == 0 && plan[i].endpoint) {
-			if (cxlemu_topo_reg_read(t, plan[i].comp, HDM_GCTRL, 4, &g) ||
-			    cxlemu_topo_reg_write(t, plan[i].comp, HDM_GCTRL, 4, g | 2))
-				rc = -EIO;
+		/* Remember HDM Decoder Enable before touching anything. */
+		if (plan[i].endpoint) {
+			if (cxlemu_topo_reg_read(t, plan[i].comp, HDM_GCTRL, 4, &g))
+				g = 0;
 			plan[i].gctrl = (uint32_t)g;
 		}
+		rc = write_plan(t, &plan[i], base, extra);
+		if (rc == 0 && plan[i].endpoint &&
+		    cxlemu_topo_reg_write(t, plan[i].comp, HDM_GCTRL, 4, g | 2))
+			rc = -EIO;
 		if (rc) {
 			cxlemu_topo_info(t, plan[i].comp, &c);
 			reject(t, rc, "%s refused decoder %u (see above); undoing", c.name,
@@ -218,7 +221,7 @@ int cxlemu_topo_region_create(struct cxlemu_topo *t,
 	unsigned int cways[CXLEMU_MAX_WAYS * MAX_LEVELS], cP[CXLEMU_MAX_WAYS * MAX_LEVELS];
 	unsigned int nlev[CXLEMU_MAX_WAYS], ck[CXLEMU_MAX_WAYS][MAX_LEVELS], k;
 	unsigned int l, p, i, ncomps = 0, nplan = 0, eiw, eig, root_pow2;
-	struct plan plan[CXLEMU_MAX_WAYS * (MAX_LEVELS + 1)];
+	struct plan plan[CXLEMU_MAX_WAYS * (MAX_LEVELS + 1)] = { { 0 } };
 	struct cxlemu_window_desc w;
 	struct cxlemu_comp_info c;
 	uint64_t base, align, gran;

@@ -305,6 +305,7 @@ int cxlemu_topo_add(struct cxlemu_topo *t, const struct cxlemu_comp_desc *d,
 	c->info.dc_size = d->dc_size;
 	c->info.lsa_size = d->lsa_size;
 	c->info.serial = d->serial;
+	c->info.reg_base = d->kind == CXLEMU_COMP_HOST_BRIDGE ? d->reg_base : 0;
 	c->depth = depth;
 	if (d->kind != CXLEMU_COMP_HOST_BRIDGE) {
 		struct comp *p = &t->comps[d->parent];
@@ -682,4 +683,13 @@ void cxlemu_topo_set_host_reg_base(struct cxlemu_topo *t, uint64_t base)
 uint64_t cxlemu_topo_host_reg_base(const struct cxlemu_topo *t)
 {
 	return t ? t->host_reg_base : 0;
+}
+
+int cxlemu_topo_set_reg_base(struct cxlemu_topo *t, uint32_t id, uint64_t base)
+{
+	if (!t || id >= t->ncomps ||
+	    t->comps[id].info.kind != CXLEMU_COMP_HOST_BRIDGE)
+		return -EINVAL;
+	t->comps[id].info.reg_base = base;
+	return 0;
 }

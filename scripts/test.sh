@@ -85,6 +85,15 @@ headers_cxx() {
 step "a program built against the installed library via pkg-config" installed_consumer
 step "public headers compile as C++17" headers_cxx
 
+echo "== CEDT against QEMU 10.0 (Debian trixie source package)"
+qemu_cedt() {
+	./scripts/qemu-acpi-data.sh build-ci/qemu-acpi &&
+	./build-ci/frontends/cli/cxlemu -t tests/data/qemu-q35-cxl.qemu cedt \
+		-o build-ci/cedt-q35-cxl.bin > /dev/null &&
+	cmp build-ci/cedt-q35-cxl.bin build-ci/qemu-acpi/CEDT.cxl
+}
+step "CEDT byte-identical to QEMU's tests/data/acpi/x86/q35/CEDT.cxl" qemu_cedt
+
 echo "== API documentation"
 step "doxygen: no warnings" meson compile -C build-ci docs
 

@@ -84,6 +84,10 @@ struct cxlemu_comp_desc {
 	uint64_t lsa_size;
 	/** Endpoints: serial number. */
 	uint64_t serial;
+	/** Host bridges: physical address of the component register block
+	 * (CEDT CHBS); 0 places it automatically (see
+	 * cxlemu_topo_set_host_reg_base()). */
+	uint64_t reg_base;
 };
 
 /** Version of struct cxlemu_window_desc understood by this library. */
@@ -198,6 +202,7 @@ struct cxlemu_comp_info {
 	uint64_t dc_size;         /**< endpoints */
 	uint64_t lsa_size;        /**< endpoints */
 	uint64_t serial;          /**< endpoints */
+	uint64_t reg_base;        /**< host bridges: register block, 0 = auto */
 };
 
 /**
@@ -299,15 +304,26 @@ CXLEMU_EXPORT int cxlemu_topo_walk(struct cxlemu_topo *t, uint64_t hpa,
 				   struct cxlemu_route_info *info);
 
 /**
- * Sets where the host bridges' component register blocks start (the first
- * at @p base, then one 64 KiB block per host bridge in component order), as
- * the CEDT's CHBS records tell the OS.  cxlemu_topo_from_qemu() sets it
- * where QEMU's q35 maps them.
+ * Sets where the host bridges' component register blocks start, for host
+ * bridges added without a reg_base: the first at @p base, then one 64 KiB
+ * block per host bridge in component order, as the CEDT's CHBS records tell
+ * the OS.  cxlemu_topo_from_qemu() places every host bridge where QEMU's q35
+ * maps it instead.
  * @param t    topology
  * @param base physical address of the first block
  */
 CXLEMU_EXPORT void cxlemu_topo_set_host_reg_base(struct cxlemu_topo *t,
 						 uint64_t base);
+
+/**
+ * Sets the register block of one host bridge (CEDT CHBS).
+ * @param t    topology
+ * @param id   host bridge component id
+ * @param base physical address, or 0 for automatic placement
+ * @return 0, or -EINVAL when @p id is not a host bridge
+ */
+CXLEMU_EXPORT int cxlemu_topo_set_reg_base(struct cxlemu_topo *t, uint32_t id,
+					   uint64_t base);
 
 /**
  * Where the host bridges' component register blocks start.

@@ -91,21 +91,58 @@ int cxlemu_cedt_build(const struct cxlemu_topo *t, const struct cxlemu_cedt_opts
 	memcpy(b + 28, o->creator_id, 4);
 	put_le(b + 32, o->creator_revision, 4);
 	off = CEDT_HEADER_LEN;
-	/* CHBS (9.18.1.2): one per host bridge, CXL 2.0 register block. */
-	for (k = 0; k < cxlemu_topo_count(t); k++) {
-		struct cxlemu_comp_info c;
+	/*
+	 * CHBS (9.18.1.2): one per host bridge, CXL 2.0 register block, in
+	 * register block order (as QEMU lists them).  Host bridges without a
+	 * register base of their own take consecutive blocks from chbs_base.
+	 */
+	{
+		uint32_t count = cxlemu_topo_count(t), m, auto_n = 0;
+		uint64_t *bases = calloc(count ? count : 1, sizeof(*bases));
+		uint32_t *order = calloc(count ? count : 1, sizeof(*order));
 
-		cxlemu_topo_info(t, k, &c);
-		if (c.kind != CXLEMU_COMP_HOST_BRIDGE)
-			continue;
-		b[off] = CEDT_TYPE_CHBS;
-		put_le(b + off + 2, CEDT_CHBS_LEN, 2);
-		put_le(b + off + 4, c.uid, 4);
-		put_le(b + off + 8, 1, 4);
-		put_le(b + off + 16, o->chbs_base + (uint64_t)nhb * CXLEMU_CHBS_BLOCK_SIZE, 8);
-		put_le(b + off + 24, CXLEMU_CHBS_BLOCK_SIZE, 8);
-		off += CEDT_CHBS_LEN;
-		nhb++;
+		if (!bases || !order) {
+			free(bases);
+			free(order);
+			free(b);
+			return -ENOMEM;
+		}
+		for (k = 0; k < count; k++) {
+			struct cxlemu_comp_info c;
+
+			cxlemu_topo_info(t, k, &c);
+			if (c.kind != CXLEMU_COMP_HOST_BRIDGE)
+				continue;
+			bases[nhb] = c.reg_base ? c.reg_base :
+				     o->chbs_base + (uint64_t)auto_n++ * CXLEMU_CHBS_BLOCK_SIZE;
+			order[nhb++] = k;
+		}
+		/* Insertion sort by base; host bridges are few. */
+		for (k = 1; k < nhb; k++) {
+			for (m = k; m > 0 && bases[m - 1] > bases[m]; m--) {
+				uint64_t tb = bases[m];
+				uint32_t to = order[m];
+
+				bases[m] = bases[m - 1];
+				order[m] = order[m - 1];
+				bases[m - 1] = tb;
+				order[m - 1] = to;
+			}
+		}
+		for (k = 0; k < nhb; k++) {
+			struct cxlemu_comp_info c;
+
+			cxlemu_topo_info(t, order[k], &c);
+			b[off] = CEDT_TYPE_CHBS;
+			put_le(b + off + 2, CEDT_CHBS_LEN, 2);
+			put_le(b + off + 4, c.uid, 4);
+			put_le(b + off + 8, 1, 4);
+			put_le(b + off + 16, bases[k], 8);
+			put_le(b + off + 24, CXLEMU_CHBS_BLOCK_SIZE, 8);
+			off += CEDT_CHBS_LEN;
+		}
+		free(bases);
+		free(order);
 	}
 	/* CFMWS (9.18.1.3). */
 	for (w = 0; w < nwin; w++) {

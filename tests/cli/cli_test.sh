@@ -125,7 +125,7 @@ tmp=$(mktemp -d)
 "$CXLEMU" cedt -o "$tmp/cedt.bin" | grep -q "^wrote $tmp/cedt.bin: CEDT, 144 bytes$"
 check "cedt -o writes the table" $?
 ex=$("$CXLEMU" cedt --explain "$tmp/cedt.bin")
-printf '%s\n' "$ex" | grep -q "^CHBS  uid 222, CXL 2.0+ host bridge, registers 0x480010000 +0x10000$"
+printf '%s\n' "$ex" | grep -q "^CHBS  uid 222, CXL 2.0+ host bridge, registers 0x480000000 +0x10000$"
 check "cedt --explain decodes CHBS" $?
 printf '%s\n' "$ex" | grep -q "^CFMWS \[0x490000000, +0x100000000), 2-way 256 B modulo, restrictions 0xf, QTG 0, uids 12 222$"
 check "cedt --explain decodes CFMWS" $?
