@@ -7,9 +7,11 @@
  * blocks are (CHBS, 9.18.1.2), which fixed memory windows exist and how they
  * interleave across host bridges (CFMWS, 9.18.1.3) and, for XOR windows,
  * the XOR maps (CXIMS, 9.18.1.4).  cxlemu_cedt_build() makes the table from
- * a topology, in the layout QEMU produces: CHBS records in host bridge
- * order, then CFMWS records in window order, then one CXIMS per granularity
- * used by an XOR window.  cxlemu_cedt_parse() validates and decodes any
+ * a topology, in the layout QEMU produces: CHBS records in the order of
+ * the host bridges' register blocks, then CFMWS records in window order,
+ * then one CXIMS per granularity used by an XOR window.  For the topology
+ * of QEMU 10.0's q35 CXL test the table is byte-identical to QEMU's (the
+ * test command fetches QEMU's expected table and compares).  cxlemu_cedt_parse() validates and decodes any
  * CEDT.
  */
 #ifndef CXLEMU_ACPI_H
