@@ -27,26 +27,6 @@ static uint64_t le(const uint8_t *p, unsigned int n)
 	return v;
 }
 
-static struct cxlemu_topo *parse_file(const char *name)
-{
-	char path[512], err[512], *buf;
-	struct cxlemu_topo *t;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "%s/%s", TEST_DATA, name);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	buf = calloc(1, 1 << 16);
-	n = fread(buf, 1, (1 << 16) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	if (cxlemu_topo_from_qemu_string(NULL, buf, &t, err, sizeof(err)))
-		fail_msg("%s: %s", name, err);
-	free(buf);
-	return t;
-}
-
 static void fix_checksum(uint8_t *b, size_t len)
 {
 	uint8_t sum = 0;
@@ -61,7 +41,7 @@ static void fix_checksum(uint8_t *b, size_t len)
 /* QEMU's documented 2-host-bridge interleave, byte by byte. */
 static void test_known_table(void **state)
 {
-	struct cxlemu_topo *t = parse_file("docs-interleave.qemu");
+	struct cxlemu_topo *t = test_topo_file("docs-interleave.qemu");
 	struct cxlemu_cedt_opts o;
 	struct cxlemu_cedt *c;
 	uint8_t *b, sum = 0;
@@ -245,7 +225,7 @@ static void expect_bad(const uint8_t *b, size_t len, const char *msg)
 
 static void test_bad_tables(void **state)
 {
-	struct cxlemu_topo *t = parse_file("docs-interleave.qemu");
+	struct cxlemu_topo *t = test_topo_file("docs-interleave.qemu");
 	struct cxlemu_cedt_opts o;
 	struct cxlemu_cedt *c;
 	uint8_t *good, b[512];

@@ -18,39 +18,9 @@
 
 static uint64_t seed;
 
-static char *slurp(const char *name)
-{
-	char path[512];
-	FILE *f;
-	char *buf;
-	size_t n;
-
-	snprintf(path, sizeof(path), "%s/%s", TEST_DATA, name);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	buf = calloc(1, 1 << 16);
-	assert_non_null(buf);
-	n = fread(buf, 1, (1 << 16) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
-static struct cxlemu_topo *parse_file(const char *name)
-{
-	char err[512], *s = slurp(name);
-	struct cxlemu_topo *t = NULL;
-	int rc = cxlemu_topo_from_qemu_string(NULL, s, &t, err, sizeof(err));
-
-	if (rc)
-		fail_msg("%s: %s", name, err);
-	free(s);
-	return t;
-}
-
 static void test_switch_example(void **state)
 {
-	struct cxlemu_topo *t = parse_file("switch.qemu");
+	struct cxlemu_topo *t = test_topo_file("switch.qemu");
 	struct cxlemu_comp_info i;
 	struct cxlemu_window_desc w;
 	uint32_t id;
@@ -86,13 +56,13 @@ static void test_switch_example(void **state)
 
 static void test_docs_examples(void **state)
 {
-	struct cxlemu_topo *t = parse_file("docs-pmem.qemu");
+	struct cxlemu_topo *t = test_topo_file("docs-pmem.qemu");
 	struct cxlemu_window_desc w;
 
 	(void)state;
 	assert_int_equal(cxlemu_topo_count(t), 3);
 	cxlemu_topo_free(t);
-	t = parse_file("docs-interleave.qemu");
+	t = test_topo_file("docs-interleave.qemu");
 	assert_int_equal(cxlemu_topo_count(t), 10);
 	assert_int_equal(cxlemu_topo_window(t, 0, &w), 0);
 	assert_int_equal(w.gran, 8192);
@@ -229,7 +199,7 @@ static void test_unmodelled_accepted(void **state)
 static void test_mutations(void **state)
 {
 	struct rng r = { seed };
-	char *good = slurp("switch.qemu"), *buf;
+	char *good = test_read_data("switch.qemu"), *buf;
 	size_t len = strlen(good), i;
 	unsigned int ok = 0, bad = 0;
 

@@ -19,26 +19,6 @@
 
 static uint64_t seed;
 
-static struct cxlemu_topo *parse(const char *name)
-{
-	char path[512], err[512], *buf;
-	struct cxlemu_topo *t;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "%s/%s", TEST_DATA, name);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	buf = calloc(1, 1 << 16);
-	n = fread(buf, 1, (1 << 16) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	if (cxlemu_topo_from_qemu_string(NULL, buf, &t, err, sizeof(err)))
-		fail_msg("%s: %s", name, err);
-	free(buf);
-	return t;
-}
-
 static struct cxlemu_region_desc region(uint32_t win, uint32_t ways, uint64_t gran,
 					uint64_t size, uint32_t flags)
 {
@@ -79,7 +59,7 @@ static unsigned int agree(struct cxlemu_topo *t, uint64_t base, uint64_t size,
 /* QEMU's documented 2 x 2 interleave: four persistent devices. */
 static void test_four_way_pmem(void **state)
 {
-	struct cxlemu_topo *t = parse("docs-interleave.qemu");
+	struct cxlemu_topo *t = test_topo_file("docs-interleave.qemu");
 	struct cxlemu_region_desc r = region(0, 4, 8192, GiB, CXLEMU_REGION_PMEM);
 	struct rng rng = { seed };
 	uint32_t p0 = cxlemu_topo_find(t, "cxl-pmem0"), p1 = cxlemu_topo_find(t, "cxl-pmem1");
@@ -129,7 +109,7 @@ static void test_four_way_pmem(void **state)
 /* Different depths below the two host bridges, and a switch. */
 static void test_switch_and_depths(void **state)
 {
-	struct cxlemu_topo *t = parse("switch.qemu");
+	struct cxlemu_topo *t = test_topo_file("switch.qemu");
 	struct cxlemu_region_desc r = region(0, 2, 256, 512 * MiB, 0);
 	struct rng rng = { seed ^ 1 };
 	uint32_t v0 = cxlemu_topo_find(t, "cxl-vmem0"), v1 = cxlemu_topo_find(t, "cxl-vmem1");
@@ -151,7 +131,7 @@ static void test_switch_and_depths(void **state)
 	cxlemu_topo_free(t);
 
 	/* Give every device both kinds of capacity through the C API. */
-	t = parse("switch.qemu");
+	t = test_topo_file("switch.qemu");
 	{
 		struct cxlemu_comp_desc dd;
 		uint32_t rp2, dev;
@@ -201,7 +181,7 @@ static void test_switch_and_depths(void **state)
 
 static void test_bad_regions(void **state)
 {
-	struct cxlemu_topo *t = parse("docs-interleave.qemu");
+	struct cxlemu_topo *t = test_topo_file("docs-interleave.qemu");
 	struct cxlemu_region_desc r = region(0, 4, 8192, GiB, CXLEMU_REGION_PMEM);
 	uint32_t p0 = cxlemu_topo_find(t, "cxl-pmem0"), p1 = cxlemu_topo_find(t, "cxl-pmem1");
 	uint32_t p2 = cxlemu_topo_find(t, "cxl-pmem2"), p3 = cxlemu_topo_find(t, "cxl-pmem3");
@@ -249,7 +229,7 @@ static void test_bad_regions(void **state)
 /* Firmware-style locked region: the guest cannot undo it. */
 static void test_locked_region(void **state)
 {
-	struct cxlemu_topo *t = parse("docs-pmem.qemu");
+	struct cxlemu_topo *t = test_topo_file("docs-pmem.qemu");
 	struct cxlemu_region_desc r = region(0, 1, 256, 256 * MiB,
 					     CXLEMU_REGION_PMEM | CXLEMU_REGION_LOCK);
 	uint32_t dev = cxlemu_topo_find(t, "cxl-pmem0"), ep;
@@ -273,7 +253,7 @@ static void test_locked_region(void **state)
  * programmed through the same components is refused. */
 static void test_increasing_order(void **state)
 {
-	struct cxlemu_topo *t = parse("docs-pmem.qemu");
+	struct cxlemu_topo *t = test_topo_file("docs-pmem.qemu");
 	struct cxlemu_window_desc w;
 	struct cxlemu_region_desc r;
 	uint32_t dev = cxlemu_topo_find(t, "cxl-pmem0");
@@ -292,24 +272,6 @@ static void test_increasing_order(void **state)
 	r.window = 0;
 	assert_int_equal(cxlemu_topo_region_create(t, &r, &hpa), -EBUSY);
 	cxlemu_topo_free(t);
-}
-
-static uint32_t add_comp(struct cxlemu_topo *t, uint32_t kind, const char *name,
-			 uint32_t parent, uint32_t port, uint64_t vol, uint32_t caps)
-{
-	struct cxlemu_comp_desc d;
-	uint32_t id;
-
-	memset(&d, 0, sizeof(d));
-	d.version = CXLEMU_COMP_DESC_VERSION;
-	d.kind = kind;
-	d.name = name;
-	d.parent = parent;
-	d.port = port;
-	d.volatile_size = vol;
-	d.caps = caps;
-	assert_int_equal(cxlemu_topo_add(t, &d, &id), 0);
-	return id;
 }
 
 static struct cxlemu_topo *flat(unsigned int hbs, unsigned int rps, uint64_t gran,
@@ -331,15 +293,15 @@ static struct cxlemu_topo *flat(unsigned int hbs, unsigned int rps, uint64_t gra
 		uint32_t hb;
 
 		snprintf(name, sizeof(name), "hb%u", h);
-		hb = add_comp(t, CXLEMU_COMP_HOST_BRIDGE, name, CXLEMU_COMP_NONE, 0, 0, 0);
+		hb = test_add_comp(t, CXLEMU_COMP_HOST_BRIDGE, name, CXLEMU_COMP_NONE, 0, 0, 0);
 		w.targets[h] = hb;
 		for (r = 0; r < rps; r++) {
 			uint32_t rp;
 
 			snprintf(name, sizeof(name), "rp%u.%u", h, r);
-			rp = add_comp(t, CXLEMU_COMP_ROOT_PORT, name, hb, r, 0, 0);
+			rp = test_add_comp(t, CXLEMU_COMP_ROOT_PORT, name, hb, r, 0, 0);
 			snprintf(name, sizeof(name), "m%u.%u", h, r);
-			eps[h * rps + r] = add_comp(t, CXLEMU_COMP_TYPE3, name, rp, 0, GiB,
+			eps[h * rps + r] = test_add_comp(t, CXLEMU_COMP_TYPE3, name, rp, 0, GiB,
 						    h * rps + r == 1 ? ep_caps : 0);
 		}
 	}

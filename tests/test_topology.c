@@ -24,23 +24,6 @@ struct ids {
 	uint32_t hb0, hb1, rp0, rp1, usp, dsp0, dsp1, m0, m1, m2;
 };
 
-static uint32_t add(struct cxlemu_topo *t, uint32_t kind, const char *name,
-		    uint32_t parent, uint32_t port, uint64_t vol)
-{
-	struct cxlemu_comp_desc d;
-	uint32_t id;
-
-	memset(&d, 0, sizeof(d));
-	d.version = CXLEMU_COMP_DESC_VERSION;
-	d.kind = kind;
-	d.name = name;
-	d.parent = parent;
-	d.port = port;
-	d.volatile_size = vol;
-	assert_int_equal(cxlemu_topo_add(t, &d, &id), 0);
-	return id;
-}
-
 /* Two host bridges, a switch with two devices under the first. */
 static struct cxlemu_topo *build(struct ids *i)
 {
@@ -48,16 +31,16 @@ static struct cxlemu_topo *build(struct ids *i)
 	struct cxlemu_topo *t;
 
 	assert_int_equal(cxlemu_topo_new(NULL, &t), 0);
-	i->hb0 = add(t, CXLEMU_COMP_HOST_BRIDGE, "cxl.1", CXLEMU_COMP_NONE, 0, 0);
-	i->hb1 = add(t, CXLEMU_COMP_HOST_BRIDGE, "cxl.2", CXLEMU_COMP_NONE, 0, 0);
-	i->rp0 = add(t, CXLEMU_COMP_ROOT_PORT, "root_port0", i->hb0, 0, 0);
-	i->rp1 = add(t, CXLEMU_COMP_ROOT_PORT, "root_port1", i->hb1, 0, 0);
-	i->usp = add(t, CXLEMU_COMP_USP, "us0", i->rp0, 0, 0);
-	i->dsp0 = add(t, CXLEMU_COMP_DSP, "swport0", i->usp, 0, 0);
-	i->dsp1 = add(t, CXLEMU_COMP_DSP, "swport1", i->usp, 1, 0);
-	i->m0 = add(t, CXLEMU_COMP_TYPE3, "cxl-mem0", i->dsp0, 0, GB);
-	i->m1 = add(t, CXLEMU_COMP_TYPE3, "cxl-mem1", i->dsp1, 0, GB);
-	i->m2 = add(t, CXLEMU_COMP_TYPE3, "cxl-mem2", i->rp1, 0, 2 * GB);
+	i->hb0 = test_add_comp(t, CXLEMU_COMP_HOST_BRIDGE, "cxl.1", CXLEMU_COMP_NONE, 0, 0, 0);
+	i->hb1 = test_add_comp(t, CXLEMU_COMP_HOST_BRIDGE, "cxl.2", CXLEMU_COMP_NONE, 0, 0, 0);
+	i->rp0 = test_add_comp(t, CXLEMU_COMP_ROOT_PORT, "root_port0", i->hb0, 0, 0, 0);
+	i->rp1 = test_add_comp(t, CXLEMU_COMP_ROOT_PORT, "root_port1", i->hb1, 0, 0, 0);
+	i->usp = test_add_comp(t, CXLEMU_COMP_USP, "us0", i->rp0, 0, 0, 0);
+	i->dsp0 = test_add_comp(t, CXLEMU_COMP_DSP, "swport0", i->usp, 0, 0, 0);
+	i->dsp1 = test_add_comp(t, CXLEMU_COMP_DSP, "swport1", i->usp, 1, 0, 0);
+	i->m0 = test_add_comp(t, CXLEMU_COMP_TYPE3, "cxl-mem0", i->dsp0, 0, GB, 0);
+	i->m1 = test_add_comp(t, CXLEMU_COMP_TYPE3, "cxl-mem1", i->dsp1, 0, GB, 0);
+	i->m2 = test_add_comp(t, CXLEMU_COMP_TYPE3, "cxl-mem2", i->rp1, 0, 2 * GB, 0);
 	memset(&w, 0, sizeof(w));
 	w.version = CXLEMU_WINDOW_DESC_VERSION;
 	w.base = WBASE;
@@ -301,9 +284,9 @@ static void test_rebuild_failure_unmaps(void **state)
 
 	(void)state;
 	assert_int_equal(cxlemu_topo_new(NULL, &t), 0);
-	hb = add(t, CXLEMU_COMP_HOST_BRIDGE, "hb", CXLEMU_COMP_NONE, 0, 0);
-	rp = add(t, CXLEMU_COMP_ROOT_PORT, "rp", hb, 0, 0);
-	dev = add(t, CXLEMU_COMP_TYPE3, "dev", rp, 0, GB);
+	hb = test_add_comp(t, CXLEMU_COMP_HOST_BRIDGE, "hb", CXLEMU_COMP_NONE, 0, 0, 0);
+	rp = test_add_comp(t, CXLEMU_COMP_ROOT_PORT, "rp", hb, 0, 0, 0);
+	dev = test_add_comp(t, CXLEMU_COMP_TYPE3, "dev", rp, 0, GB, 0);
 	memset(&w, 0, sizeof(w));
 	w.version = CXLEMU_WINDOW_DESC_VERSION;
 	w.base = base;

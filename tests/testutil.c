@@ -3,6 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
 #include "testutil.h"
 
 #define MB256 (UINT64_C(256) << 20)
@@ -209,4 +215,53 @@ void fab_random(struct fab *f, struct rng *r, unsigned int max_levels)
 		}
 		(void)cxlemu_xormaps_init(&x, maps, n);
 	}
+}
+
+char *test_read_data(const char *name)
+{
+	char path[512], *buf;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", TEST_DATA, name);
+	f = fopen(path, "r");
+	if (!f)
+		fail_msg("cannot open %s", path);
+	buf = calloc(1, 1 << 16);
+	if (!buf)
+		fail_msg("out of memory");
+	n = fread(buf, 1, (1 << 16) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+struct cxlemu_topo *test_topo_file(const char *name)
+{
+	char err[512], *s = test_read_data(name);
+	struct cxlemu_topo *t = NULL;
+
+	if (cxlemu_topo_from_qemu_string(NULL, s, &t, err, sizeof(err)))
+		fail_msg("%s: %s", name, err);
+	free(s);
+	return t;
+}
+
+uint32_t test_add_comp(struct cxlemu_topo *t, uint32_t kind, const char *name,
+		       uint32_t parent, uint32_t port, uint64_t vol, uint32_t caps)
+{
+	struct cxlemu_comp_desc d;
+	uint32_t id;
+
+	memset(&d, 0, sizeof(d));
+	d.version = CXLEMU_COMP_DESC_VERSION;
+	d.kind = kind;
+	d.name = name;
+	d.parent = parent;
+	d.port = port;
+	d.volatile_size = vol;
+	d.caps = caps;
+	if (cxlemu_topo_add(t, &d, &id))
+		fail_msg("cannot add %s", name);
+	return id;
 }

@@ -56,6 +56,18 @@ struct cxlemu_route_decoder *fab_decoder(struct fab *f, uint32_t n,
  */
 void fab_random(struct fab *f, struct rng *r, unsigned int max_levels);
 
+/* Reads tests/data/NAME into a NUL-terminated buffer (free() it). */
+char *test_read_data(const char *name);
+
+/* Builds a topology from the QEMU options in tests/data/NAME; fails the
+ * test with the parser's message if it is rejected. */
+struct cxlemu_topo *test_topo_file(const char *name);
+
+/* Adds a component (endpoints get @vol bytes of volatile capacity); fails
+ * the test if it is refused. */
+uint32_t test_add_comp(struct cxlemu_topo *t, uint32_t kind, const char *name,
+		       uint32_t parent, uint32_t port, uint64_t vol, uint32_t caps);
+
 /* Legal encodings, for loops over every configuration. */
 extern const unsigned int legal_eiw[8];
 extern const unsigned int legal_ways[8];
