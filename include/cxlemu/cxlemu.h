@@ -12,5 +12,6 @@
 #include <cxlemu/hdm.h>
 #include <cxlemu/topology.h>
 #include <cxlemu/acpi.h>
+#include <cxlemu/mailbox.h>
 
 #endif /* CXLEMU_CXLEMU_H */

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file mailbox.h
+ * @brief Component Command Interface (CCI): command dispatcher and the
+ * memory-mapped mailbox register transport.
+ *
+ * One struct cxlemu_cci is one CCI of a component (CXL 3.1 8.2.8.4, 8.2.9):
+ * the host's PCI mailbox of a device, a switch CCI, an FM-owned LD's CCI or
+ * an MCTP endpoint.  Commands come in as (command set, command, payload),
+ * from the register interface (cxlemu_cci_reg_read() / _write()) or
+ * directly (cxlemu_cci_execute()), and are dispatched from one table: the
+ * dispatcher checks what every command has in common (that the command
+ * exists and this CCI may run it, the input length rule, one background
+ * operation at a time), handlers validate the rest against the input length
+ * before acting, and write into a separate output buffer.  The Command
+ * Effects Log is generated from the same table.
+ *
+ * Background operations take simulated time: the library never runs a
+ * thread or timer; it asks the host to call cxlemu_cci_poll() at a given
+ * time (struct cxlemu_cci_host::schedule) and reads the clock through the
+ * context.
+ *
+ * Thread safety: single writer; a CCI is driven from one thread.
+ */
+#ifndef CXLEMU_MAILBOX_H
+#define CXLEMU_MAILBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cxlemu/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Mailbox return codes (CXL 3.1 8.2.8.4.5.1, Table 8-34). */
+enum cxlemu_mbox_rc {
+	CXLEMU_MBOX_SUCCESS = 0x0,           /**< success */
+	CXLEMU_MBOX_BG_STARTED = 0x1,        /**< background command started */
+	CXLEMU_MBOX_INVALID_INPUT = 0x2,     /**< invalid input */
+	CXLEMU_MBOX_UNSUPPORTED = 0x3,       /**< unsupported */
+	CXLEMU_MBOX_INTERNAL_ERROR = 0x4,    /**< internal error */
+	CXLEMU_MBOX_RETRY_REQUIRED = 0x5,    /**< retry required */
+	CXLEMU_MBOX_BUSY = 0x6,              /**< busy */
+	CXLEMU_MBOX_MEDIA_DISABLED = 0x7,    /**< media disabled */
+	CXLEMU_MBOX_ABORTED = 0x12,          /**< aborted */
+	CXLEMU_MBOX_UNSUPPORTED_CCI = 0x15,  /**< unsupported mailbox or CCI */
+	CXLEMU_MBOX_INVALID_PAYLOAD_LENGTH = 0x16, /**< invalid payload length */
+	CXLEMU_MBOX_INVALID_LOG = 0x17,      /**< invalid log */
+	CXLEMU_MBOX_REQUEST_ABORT_NOT_SUPPORTED = 0x20, /**< abort not supported */
+};
+
+/** Kinds of CCI; a command lists the kinds that may run it. */
+enum cxlemu_cci_kind {
+	CXLEMU_CCI_MAILBOX = 1u << 0, /**< the host's PCI mailbox */
+	CXLEMU_CCI_SWITCH = 1u << 1,  /**< a switch's mailbox CCI */
+	CXLEMU_CCI_LD_FM = 1u << 2,   /**< an FM-owned LD's CCI */
+	CXLEMU_CCI_MCTP = 1u << 3,    /**< an MCTP (out-of-band) endpoint */
+};
+
+/** Smallest payload a mailbox may have (8.2.8.4.3). */
+#define CXLEMU_MBOX_MIN_PAYLOAD 256u
+/** Largest payload a mailbox may have (1 MiB). */
+#define CXLEMU_MBOX_MAX_PAYLOAD (1u << 20)
+/** Offset of the payload in the mailbox registers (8.2.8.4). */
+#define CXLEMU_MBOX_PAYLOAD_OFFSET 0x20u
+
+/** Host services a CCI needs (all optional). */
+struct cxlemu_cci_host {
+	/** Raise the mailbox interrupt (doorbell or background completion).
+	 * @param opaque the host's pointer */
+	void (*irq)(void *opaque);
+	/** Ask the host to call cxlemu_cci_poll() at @p when_ns (host clock).
+	 * @param opaque  the host's pointer
+	 * @param when_ns time of the next poll */
+	void (*schedule)(void *opaque, uint64_t when_ns);
+	/** Passed to the callbacks. */
+	void *opaque;
+};
+
+/** Version of struct cxlemu_cci_config understood by this library. */
+#define CXLEMU_CCI_CONFIG_VERSION 1
+
+/** What a CCI is and what its component reports. */
+struct cxlemu_cci_config {
+	uint32_t version;      /**< CXLEMU_CCI_CONFIG_VERSION */
+	uint32_t kind;         /**< one enum cxlemu_cci_kind value */
+	uint32_t payload_size; /**< power of two, 256 B to 1 MiB */
+	uint8_t component_type; /**< Identify: 0 switch, 3 type 3, ... */
+	uint8_t reserved[3];   /**< zero */
+	uint16_t vendor_id;    /**< PCI Vendor ID */
+	uint16_t device_id;    /**< PCI Device ID */
+	uint16_t subsys_vendor_id; /**< PCI Subsystem Vendor ID */
+	uint16_t subsys_id;    /**< PCI Subsystem ID */
+	uint64_t serial;       /**< device serial number */
+	struct cxlemu_cci_host host; /**< host callbacks */
+};
+
+/** A Component Command Interface. Opaque. */
+struct cxlemu_cci;
+
+/**
+ * Creates a CCI.
+ * @param ctx context (clock, logging); may be NULL (clock reads 0)
+ * @param cfg configuration, copied
+ * @param out receives the CCI, owned by the caller
+ * @return 0, -EINVAL, -ENOMEM
+ */
+CXLEMU_EXPORT int cxlemu_cci_new(struct cxlemu_ctx *ctx,
+				 const struct cxlemu_cci_config *cfg,
+				 struct cxlemu_cci **out);
+
+/**
+ * Frees a CCI.
+ * @param cci the CCI, or NULL
+ */
+CXLEMU_EXPORT void cxlemu_cci_free(struct cxlemu_cci *cci);
+
+/**
+ * Runs one command.
+ * @param cci     the CCI
+ * @param opcode  command set << 8 | command
+ * @param in      input payload (may be NULL when @p in_len is 0)
+ * @param in_len  input length
+ * @param out     output buffer, distinct from @p in
+ * @param out_cap its size
+ * @param out_len receives the output length
+ * @return a mailbox return code (enum cxlemu_mbox_rc, >= 0), or a negative
+ *         errno for misuse of this call (NULL pointers)
+ */
+CXLEMU_EXPORT int cxlemu_cci_execute(struct cxlemu_cci *cci, uint16_t opcode,
+				     const void *in, size_t in_len, void *out,
+				     size_t out_cap, size_t *out_len);
+
+/**
+ * Advances background operations to the host clock; call it when the host
+ * scheduled a poll (or at any time).
+ * @param cci the CCI
+ */
+CXLEMU_EXPORT void cxlemu_cci_poll(struct cxlemu_cci *cci);
+
+/**
+ * Size of the mailbox register block: 0x20 bytes of registers, then the
+ * payload.
+ * @param cci the CCI
+ * @return bytes
+ */
+CXLEMU_EXPORT uint32_t cxlemu_cci_reg_size(const struct cxlemu_cci *cci);
+
+/**
+ * Reads a mailbox register or payload bytes (8.2.8.4): capabilities (0x00),
+ * control (0x04), command (0x08), status (0x10), background command status
+ * (0x18), payload (0x20...).
+ * @param cci    the CCI
+ * @param offset byte offset, aligned to @p size
+ * @param size   1, 2, 4 or 8
+ * @param val    receives the value
+ * @return 0, or -EINVAL for a bad width, alignment or offset
+ */
+CXLEMU_EXPORT int cxlemu_cci_reg_read(struct cxlemu_cci *cci, uint32_t offset,
+				      unsigned int size, uint64_t *val);
+
+/**
+ * Writes a mailbox register or payload bytes.  Setting the doorbell runs
+ * the command in the command register on the payload, then clears the
+ * doorbell (and raises the interrupt when enabled).
+ * @param cci    the CCI
+ * @param offset byte offset, aligned to @p size
+ * @param size   1, 2, 4 or 8
+ * @param val    value
+ * @return 0, or -EINVAL for a bad width, alignment or offset
+ */
+CXLEMU_EXPORT int cxlemu_cci_reg_write(struct cxlemu_cci *cci, uint32_t offset,
+				       unsigned int size, uint64_t val);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CXLEMU_MAILBOX_H */

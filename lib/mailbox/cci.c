@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The CCI dispatcher (CXL 3.1 8.2.8.4, 8.2.9): one table of commands; the
+ * generic checks live here, handlers do the command-specific ones.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cci_priv.h"
+
+bool cci_put(struct cci_out *o, size_t off, uint64_t v, unsigned int n)
+{
+	unsigned int i;
+
+	if (off > o->cap || n > o->cap - off)
+		return false;
+	for (i = 0; i < n; i++)
+		o->buf[off + i] = (uint8_t)(v >> (8 * i));
+	if (off + n > o->len)
+		o->len = off + n;
+	return true;
+}
+
+uint64_t cci_get(const uint8_t *in, size_t off, unsigned int n)
+{
+	uint64_t v = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		v |= (uint64_t)in[off + i] << (8 * i);
+	return v;
+}
+
+uint64_t cci_now(const struct cxlemu_cci *cci)
+{
+	return cxlemu_ctx_now_ns(cci->ctx);
+}
+
+int cxlemu_cci_new(struct cxlemu_ctx *ctx, const struct cxlemu_cci_config *cfg,
+		   struct cxlemu_cci **out)
+{
+	struct cxlemu_cci *cci;
+	unsigned int n;
+
+	if (!out)
+		return -EINVAL;
+	*out = NULL;
+	if (!cfg || cfg->version != CXLEMU_CCI_CONFIG_VERSION) {
+		cxlemu_err(ctx, "cci: missing config or unsupported version");
+		return -EINVAL;
+	}
+	if (cfg->kind != CXLEMU_CCI_MAILBOX && cfg->kind != CXLEMU_CCI_SWITCH &&
+	    cfg->kind != CXLEMU_CCI_LD_FM && cfg->kind != CXLEMU_CCI_MCTP) {
+		cxlemu_err(ctx, "cci: unknown kind 0x%x", cfg->kind);
+		return -EINVAL;
+	}
+	/* Payload Size: 2^n bytes, n from 8 to 20 (8.2.8.4.3). */
+	for (n = 8; n <= 20 && (1u << n) != cfg->payload_size; n++)
+		;
+	if (n > 20) {
+		cxlemu_err(ctx, "cci: payload size %u is not a power of two from 256 B to 1 MiB",
+			   cfg->payload_size);
+		return -EINVAL;
+	}
+	cci = calloc(1, sizeof(*cci));
+	if (!cci)
+		return -ENOMEM;
+	cci->payload = calloc(1, cfg->payload_size);
+	if (!cci->payload) {
+		free(cci);
+		return -ENOMEM;
+	}
+	cci->ctx = ctx;
+	cci->cfg = *cfg;
+	cci->resp_limit = (uint8_t)n;
+	cci->payload_log2 = (uint8_t)n;
+	*out = cci;
+	return 0;
+}
+
+void cxlemu_cci_free(struct cxlemu_cci *cci)
+{
+	if (!cci)
+		return;
+	free(cci->payload);
+	free(cci);
+}
+
+void cxlemu_cci_poll(struct cxlemu_cci *cci)
+{
+	(void)cci; /* no background command completes on time yet */
+}
+
+static const struct cci_cmd *find_cmd(uint16_t opcode)
+{
+	size_t i;
+
+	for (i = 0; i < cxlemu_cci_ncmds; i++)
+		if (cxlemu_cci_cmds[i].opcode == opcode)
+			return &cxlemu_cci_cmds[i];
+	return NULL;
+}
+
+int cxlemu_cci_execute(struct cxlemu_cci *cci, uint16_t opcode, const void *in,
+		       size_t in_len, void *out, size_t out_cap, size_t *out_len)
+{
+	const struct cci_cmd *c;
+	struct cci_out o;
+	size_t limit;
+	int rc;
+
+	if (!cci || !out_len || (in_len && !in) || (out_cap && !out))
+		return -EINVAL;
+	*out_len = 0;
+	c = find_cmd(opcode);
+	if (!c || !(c->ccis & cci->cfg.kind)) {
+		cxlemu_dbg(cci->ctx, "cci: opcode 0x%04x unsupported here", opcode);
+		return CXLEMU_MBOX_UNSUPPORTED;
+	}
+	/* Generic input length rule (8.2.9: Invalid Payload Length). */
+	if ((c->rule == IN_EXACT && in_len != c->in_len) ||
+	    (c->rule == IN_MIN && in_len < c->in_len)) {
+		cxlemu_dbg(cci->ctx, "cci: %s: input of %zu bytes, %s %u", c->name, in_len,
+			   c->rule == IN_EXACT ? "needs" : "needs at least", c->in_len);
+		return CXLEMU_MBOX_INVALID_PAYLOAD_LENGTH;
+	}
+	/* One background operation at a time (8.2.9.1.2). */
+	if ((c->effects & EFFECT_BACKGROUND) && cci->bg_running)
+		return CXLEMU_MBOX_BUSY;
+	/* Responses never exceed the response message limit. */
+	limit = (size_t)1 << cci->resp_limit;
+	o.buf = out;
+	o.cap = out_cap < limit ? out_cap : limit;
+	o.len = 0;
+	rc = c->fn(cci, in, in_len, &o);
+	*out_len = rc == CXLEMU_MBOX_SUCCESS || rc == CXLEMU_MBOX_BG_STARTED ? o.len : 0;
+	return rc;
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/* Private parts of lib/mailbox: the CCI state and the command table. */
+#ifndef CXLEMU_CCI_PRIV_H
+#define CXLEMU_CCI_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cxlemu/mailbox.h>
+
+#include "../internal.h"
+
+/* Command Effects (CEL entry, 8.2.9.5.2.1, Table 8-75). */
+#define EFFECT_CONFIG_CHANGE_COLD_RESET (1u << 0)
+#define EFFECT_CONFIG_CHANGE_IMMEDIATE (1u << 1)
+#define EFFECT_DATA_CHANGE_IMMEDIATE (1u << 2)
+#define EFFECT_POLICY_CHANGE_IMMEDIATE (1u << 3)
+#define EFFECT_LOG_CHANGE_IMMEDIATE (1u << 4)
+#define EFFECT_SECURITY_CHANGE (1u << 5)
+#define EFFECT_BACKGROUND (1u << 6)
+
+/* How the dispatcher checks a command's input length. */
+enum in_rule {
+	IN_EXACT, /* exactly in_len bytes */
+	IN_MIN,   /* at least in_len bytes; the handler checks the rest */
+};
+
+struct cxlemu_cci;
+
+/* Output buffer of a handler: separate from the input, bounded. */
+struct cci_out {
+	uint8_t *buf;
+	size_t cap, len;
+};
+
+typedef int (*cci_handler)(struct cxlemu_cci *cci, const uint8_t *in,
+			   size_t in_len, struct cci_out *out);
+
+struct cci_cmd {
+	uint16_t opcode;
+	const char *name;
+	cci_handler fn;
+	uint8_t rule;     /* enum in_rule */
+	uint32_t in_len;
+	uint16_t effects;
+	uint8_t ccis;     /* enum cxlemu_cci_kind mask */
+};
+
+/* The command table (cci_cmds.c). */
+extern const struct cci_cmd cxlemu_cci_cmds[];
+extern const size_t cxlemu_cci_ncmds;
+
+struct cxlemu_cci {
+	struct cxlemu_ctx *ctx;
+	struct cxlemu_cci_config cfg;
+	uint8_t resp_limit;     /* log2 of the response message limit */
+	uint8_t payload_log2;   /* log2 of the payload size */
+	int64_t ts_offset;      /* Set Timestamp minus host clock */
+	bool ts_set;
+	/* Background operation state (8.2.9.1.2). */
+	bool bg_running;
+	uint16_t bg_opcode;
+	uint16_t bg_rc;
+	uint8_t bg_percent;
+	/* Mailbox registers (8.2.8.4). */
+	uint32_t control;
+	uint64_t command;
+	uint64_t status;
+	uint8_t *payload;
+};
+
+/* Writes @n little-endian bytes of @v at @off of the output, growing len;
+ * false if it would not fit. */
+bool cci_put(struct cci_out *o, size_t off, uint64_t v, unsigned int n);
+
+/* Reads @n little-endian bytes at @off of an input already length-checked. */
+uint64_t cci_get(const uint8_t *in, size_t off, unsigned int n);
+
+/* The host clock through the context, in nanoseconds. */
+uint64_t cci_now(const struct cxlemu_cci *cci);
+
+#endif

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+/* Command handlers, by command set file. */
+#ifndef CXLEMU_CMDS_H
+#define CXLEMU_CMDS_H
+
+#include "cci_priv.h"
+
+#define HANDLER(name) int name(struct cxlemu_cci *cci, const uint8_t *in, \
+			       size_t in_len, struct cci_out *out)
+
+HANDLER(cci_identify);
+HANDLER(cci_bg_status);
+HANDLER(cci_get_resp_limit);
+HANDLER(cci_set_resp_limit);
+HANDLER(cci_abort_bg);
+HANDLER(cci_get_timestamp);
+HANDLER(cci_set_timestamp);
+HANDLER(cci_get_supported_logs);
+HANDLER(cci_get_log);
+
+#endif

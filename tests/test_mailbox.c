@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: MIT */
+/* CCI dispatcher, generic/timestamp/log commands, mailbox registers. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "testutil.h"
+
+static uint64_t fake_ns;
+static unsigned int irqs;
+
+static uint64_t clock_ns(void *opaque)
+{
+	(void)opaque;
+	return fake_ns;
+}
+
+static void irq(void *opaque)
+{
+	(void)opaque;
+	irqs++;
+}
+
+static struct cxlemu_ctx *ctx;
+
+static struct cxlemu_cci *mk(uint32_t kind, uint32_t payload)
+{
+	struct cxlemu_cci_config c;
+	struct cxlemu_cci *cci;
+
+	memset(&c, 0, sizeof(c));
+	c.version = CXLEMU_CCI_CONFIG_VERSION;
+	c.kind = kind;
+	c.payload_size = payload;
+	c.component_type = 3;
+	c.vendor_id = 0x8086;
+	c.device_id = 0x0d93;
+	c.subsys_vendor_id = 0x1af4;
+	c.subsys_id = 0x1100;
+	c.serial = UINT64_C(0x1122334455667788);
+	c.host.irq = irq;
+	assert_int_equal(cxlemu_cci_new(ctx, &c, &cci), 0);
+	return cci;
+}
+
+static uint64_t le(const uint8_t *p, unsigned int n)
+{
+	uint64_t v = 0;
+
+	while (n--)
+		v = v << 8 | p[n];
+	return v;
+}
+
+static int run(struct cxlemu_cci *cci, uint16_t op, const void *in, size_t in_len,
+	       uint8_t *out, size_t *out_len)
+{
+	return cxlemu_cci_execute(cci, op, in, in_len, out, 4096, out_len);
+}
+
+static void test_config(void **state)
+{
+	struct cxlemu_cci_config c;
+	struct cxlemu_cci *cci;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.version = CXLEMU_CCI_CONFIG_VERSION;
+	c.kind = CXLEMU_CCI_MAILBOX;
+	c.payload_size = 512;
+	assert_int_equal(cxlemu_cci_new(NULL, &c, &cci), 0);
+	cxlemu_cci_free(cci);
+#define BAD(stmt) do { struct cxlemu_cci_config b = c; stmt; \
+		assert_int_equal(cxlemu_cci_new(NULL, &b, &cci), -EINVAL); assert_null(cci); } while (0)
+	BAD(b.version = 0);
+	BAD(b.kind = 0);
+	BAD(b.kind = CXLEMU_CCI_MAILBOX | CXLEMU_CCI_MCTP);
+	BAD(b.payload_size = 128);
+	BAD(b.payload_size = 300);
+	BAD(b.payload_size = 2u << 20);
+#undef BAD
+	assert_int_equal(cxlemu_cci_new(NULL, &c, NULL), -EINVAL);
+}
+
+static void test_generic_commands(void **state)
+{
+	struct cxlemu_cci *cci = mk(CXLEMU_CCI_MAILBOX, 512);
+	uint8_t out[4096], in[16] = { 0 };
+	size_t len;
+
+	(void)state;
+	/* Identify: PCI ids, serial, 2^9 message size, type 3. */
+	assert_int_equal(run(cci, 0x0001, NULL, 0, out, &len), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(len, 18);
+	assert_int_equal(le(out, 2), 0x8086);
+	assert_int_equal(le(out + 2, 2), 0x0d93);
+	assert_int_equal(le(out + 4, 2), 0x1af4);
+	assert_int_equal(le(out + 6, 2), 0x1100);
+	assert_int_equal(le(out + 8, 8), UINT64_C(0x1122334455667788));
+	assert_int_equal(out[16], 9);
+	assert_int_equal(out[17], 3);
+	/* Inputs where none is taken: Invalid Payload Length, no output. */
+	assert_int_equal(run(cci, 0x0001, in, 1, out, &len), CXLEMU_MBOX_INVALID_PAYLOAD_LENGTH);
+	assert_int_equal(len, 0);
+	/* Unknown opcodes. */
+	assert_int_equal(run(cci, 0xffff, NULL, 0, out, &len), CXLEMU_MBOX_UNSUPPORTED);
+	assert_int_equal(run(cci, 0x4000, NULL, 0, out, &len), CXLEMU_MBOX_UNSUPPORTED);
+	/* Background status: nothing running. */
+	memset(out, 0xee, 8);
+	assert_int_equal(run(cci, 0x0002, NULL, 0, out, &len), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(len, 8);
+	assert_int_equal(le(out, 8), 0);
+	/* Abort with nothing running succeeds. */
+	assert_int_equal(run(cci, 0x0005, NULL, 0, out, &len), CXLEMU_MBOX_SUCCESS);
+	/* Response message limit: 2^9 here; 8..20 accepted, capped at 9. */
+	assert_int_equal(run(cci, 0x0003, NULL, 0, out, &len), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(out[0], 9);
+	in[0] = 7;
+	assert_int_equal(run(cci, 0x0004, in, 1, out, &len), CXLEMU_MBOX_INVALID_INPUT);
+	in[0] = 21;
+	assert_int_equal(run(cci, 0x0004, in, 1, out, &len), CXLEMU_MBOX_INVALID_INPUT);
+	in[0] = 12;
+	assert_int_equal(run(cci, 0x0004, in, 1, out, &len), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(out[0], 9);
+	in[0] = 8;
+	assert_int_equal(run(cci, 0x0004, in, 1, out, &len), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(out[0], 8);
+	assert_int_equal(run(cci, 0x0004, in, 2, out, &len), CXLEMU_MBOX_INVALID_PAYLOAD_LENGTH);
+	/* Misuse of the call itself. */
+	assert_int_equal(cxlemu_cci_execute(cci, 1, NULL, 3, out, 16, &len), -EINVAL);
+	assert_int_equal(cxlemu_cci_execute(cci, 1, NULL, 0, out, 16, NULL), -EINVAL);
+	assert_int_equal(cxlemu_cci_execute(NULL, 1, NULL, 0, out, 16, &len), -EINVAL);
+	/* An output buffer too small for the response. */
+	assert_int_equal(cxlemu_cci_execute(cci, 1, NULL, 0, out, 4, &len), CXLEMU_MBOX_INTERNAL_ERROR);
+	assert_int_equal(len, 0);
+	cxlemu_cci_free(cci);
+}
+
+static void test_timestamp(void **state)
+{
+	struct cxlemu_cci *cci = mk(CXLEMU_CCI_MAILBOX, 256);
+	uint8_t out[64], in[8];
+	size_t len;
+
+	(void)state;
+	fake_ns = 5000;
+	assert_int_equal(run(cci, 0x0300, NULL, 0, out, &len), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(le(out, 8), 0); /* never set */
+	for (len = 0; len < 8; len++)
+		in[len] = (uint8_t)(UINT64_C(1700000000000000000) >> (8 * len));
+	assert_int_equal(run(cci, 0x0301, in, 8, out, &len), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(len, 0);
+	fake_ns += 1234;
+	assert_int_equal(run(cci, 0x0300, NULL, 0, out, &len), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(le(out, 8), UINT64_C(1700000000000001234));
+	assert_int_equal(run(cci, 0x0301, in, 7, out, &len), CXLEMU_MBOX_INVALID_PAYLOAD_LENGTH);
+	cxlemu_cci_free(cci);
+}
+
+static const uint8_t cel_uuid[16] = {
+	0x0d, 0xa9, 0xc0, 0xb5, 0xbf, 0x41, 0x4b, 0x78,
+	0x8f, 0x79, 0x96, 0xb1, 0x62, 0x3b, 0x3f, 0x17,
+};
+
+static void get_log_in(uint8_t *in, const uint8_t *uuid, uint32_t off, uint32_t len)
+{
+	unsigned int i;
+
+	memcpy(in, uuid, 16);
+	for (i = 0; i < 4; i++) {
+		in[16 + i] = (uint8_t)(off >> (8 * i));
+		in[20 + i] = (uint8_t)(len >> (8 * i));
+	}
+}
+
+static void test_logs(void **state)
+{
+	struct cxlemu_cci *cci = mk(CXLEMU_CCI_MAILBOX, 256);
+	uint8_t out[4096], in[24], bad_uuid[16];
+	uint32_t size, i;
+	size_t len;
+	bool saw_set_limit = false;
+
+	(void)state;
+	assert_int_equal(run(cci, 0x0400, NULL, 0, out, &len), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(len, 8 + 20);
+	assert_int_equal(le(out, 2), 1);
+	assert_memory_equal(out + 8, cel_uuid, 16);
+	size = (uint32_t)le(out + 24, 4);
+	assert_true(size >= 4 * 9 && size % 4 == 0);
+	/* The whole CEL: every entry an opcode this CCI runs, with effects. */
+	get_log_in(in, cel_uuid, 0, size);
+	assert_int_equal(run(cci, 0x0401, in, 24, out, &len), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(len, size);
+	for (i = 0; i < size; i += 4) {
+		uint16_t op = (uint16_t)le(out + i, 2);
+		uint8_t probe[4096];
+		size_t plen;
+
+		assert_int_not_equal(run(cci, op, NULL, 0, probe, &plen), CXLEMU_MBOX_UNSUPPORTED);
+		if (op == 0x0004) {
+			assert_int_equal(le(out + i + 2, 2), 1u << 1); /* immediate config change */
+			saw_set_limit = true;
+		}
+	}
+	assert_true(saw_set_limit);
+	/* A window into the log. */
+	get_log_in(in, cel_uuid, 4, 8);
+	assert_int_equal(run(cci, 0x0401, in, 24, out, &len), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(len, 8);
+	assert_int_equal(le(out, 2), 0x0002);
+	/* Past the end, wrapping offsets, an unknown log, short input. */
+	get_log_in(in, cel_uuid, size, 1);
+	assert_int_equal(run(cci, 0x0401, in, 24, out, &len), CXLEMU_MBOX_INVALID_INPUT);
+	get_log_in(in, cel_uuid, 0xffffffffu, 2);
+	assert_int_equal(run(cci, 0x0401, in, 24, out, &len), CXLEMU_MBOX_INVALID_INPUT);
+	get_log_in(in, cel_uuid, 4, 0xfffffffcu);
+	assert_int_equal(run(cci, 0x0401, in, 24, out, &len), CXLEMU_MBOX_INVALID_INPUT);
+	memcpy(bad_uuid, cel_uuid, 16);
+	bad_uuid[15] ^= 1;
+	get_log_in(in, bad_uuid, 0, 4);
+	assert_int_equal(run(cci, 0x0401, in, 24, out, &len), CXLEMU_MBOX_INVALID_LOG);
+	assert_int_equal(run(cci, 0x0401, in, 23, out, &len), CXLEMU_MBOX_INVALID_PAYLOAD_LENGTH);
+	assert_int_equal(run(cci, 0x0401, in, 25, out, &len), CXLEMU_MBOX_INVALID_PAYLOAD_LENGTH);
+	/* A response never exceeds the output buffer. */
+	get_log_in(in, cel_uuid, 0, size);
+	assert_int_equal(cxlemu_cci_execute(cci, 0x0401, in, 24, out, 8, &len),
+			 CXLEMU_MBOX_INVALID_INPUT);
+	cxlemu_cci_free(cci);
+}
+
+static uint32_t rd(struct cxlemu_cci *cci, uint32_t off, unsigned int size)
+{
+	uint64_t v;
+
+	assert_int_equal(cxlemu_cci_reg_read(cci, off, size, &v), 0);
+	return (uint32_t)v;
+}
+
+static uint64_t rd64(struct cxlemu_cci *cci, uint32_t off)
+{
+	uint64_t v;
+
+	assert_int_equal(cxlemu_cci_reg_read(cci, off, 8, &v), 0);
+	return v;
+}
+
+static void wr(struct cxlemu_cci *cci, uint32_t off, unsigned int size, uint64_t v)
+{
+	assert_int_equal(cxlemu_cci_reg_write(cci, off, size, v), 0);
+}
+
+/* A session through the registers, the way Linux's cxl_pci drives it. */
+static void test_register_session(void **state)
+{
+	struct cxlemu_cci *cci = mk(CXLEMU_CCI_MAILBOX, 1024);
+	uint64_t v;
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(cxlemu_cci_reg_size(cci), 0x20 + 1024);
+	/* Capabilities: payload 2^10, both interrupts capable. */
+	assert_int_equal(rd(cci, 0x00, 4) & 0x1f, 10);
+	assert_true(rd(cci, 0x00, 4) & (1u << 5));
+	wr(cci, 0x00, 4, 0);
+	assert_int_equal(rd(cci, 0x00, 4) & 0x1f, 10);
+	/* Identify: opcode 0001h, no input, doorbell. */
+	wr(cci, 0x08, 8, 0x0001);
+	wr(cci, 0x04, 4, 1);
+	assert_int_equal(rd(cci, 0x04, 4) & 1, 0);            /* doorbell cleared */
+	assert_int_equal((rd64(cci, 0x10) >> 32) & 0xffff, 0); /* success */
+	assert_int_equal((rd64(cci, 0x08) >> 16) & 0x1fffff, 18);
+	assert_int_equal(rd(cci, 0x20, 2), 0x8086);
+	assert_int_equal(rd(cci, 0x30, 1), 10);
+	/* Get Log through the payload, with the doorbell interrupt on. */
+	irqs = 0;
+	for (i = 0; i < 16; i++)
+		wr(cci, 0x20 + i, 1, cel_uuid[i]);
+	wr(cci, 0x30, 4, 0);
+	wr(cci, 0x34, 4, 8);
+	wr(cci, 0x08, 8, 0x0401 | (UINT64_C(24) << 16));
+	wr(cci, 0x04, 4, 1u << 1 | 1);
+	assert_int_equal(irqs, 1);
+	assert_int_equal((rd64(cci, 0x08) >> 16) & 0x1fffff, 8);
+	assert_int_equal(rd(cci, 0x20, 2), 0x0001); /* first CEL entry: Identify */
+	assert_int_equal(rd(cci, 0x24, 2), 0x0002);
+	/* An input longer than the payload: Invalid Payload Length. */
+	wr(cci, 0x08, 8, 0x0001 | (UINT64_C(2000) << 16));
+	wr(cci, 0x04, 1, 1);
+	assert_int_equal((rd64(cci, 0x10) >> 32) & 0xffff, CXLEMU_MBOX_INVALID_PAYLOAD_LENGTH);
+	assert_int_equal((rd64(cci, 0x08) >> 16) & 0x1fffff, 0);
+	/* Reserved command bits read 0; status is read-only. */
+	wr(cci, 0x08, 8, UINT64_MAX);
+	assert_int_equal(rd64(cci, 0x08), (UINT64_C(1) << 37) - 1);
+	wr(cci, 0x10, 8, UINT64_MAX);
+	assert_int_equal((rd64(cci, 0x10) >> 32) & 0xffff, CXLEMU_MBOX_INVALID_PAYLOAD_LENGTH);
+	/* Widths, alignment, bounds. */
+	assert_int_equal(cxlemu_cci_reg_read(cci, 0x02, 4, &v), -EINVAL);
+	assert_int_equal(cxlemu_cci_reg_read(cci, 0x00, 3, &v), -EINVAL);
+	assert_int_equal(cxlemu_cci_reg_read(cci, 0x20 + 1024, 1, &v), -EINVAL);
+	assert_int_equal(cxlemu_cci_reg_read(cci, 0x20 + 1016, 8, &v), 0);
+	assert_int_equal(cxlemu_cci_reg_write(cci, 0x20 + 1020, 8, 0), -EINVAL);
+	assert_int_equal(cxlemu_cci_reg_write(cci, UINT32_MAX, 1, 0), -EINVAL);
+	cxlemu_cci_free(cci);
+}
+
+/* The CEL and the dispatcher follow the CCI kind. */
+static void test_cci_kinds(void **state)
+{
+	struct cxlemu_cci *sw = mk(CXLEMU_CCI_SWITCH, 256);
+	uint8_t out[256];
+	size_t len;
+
+	(void)state;
+	assert_int_equal(run(sw, 0x0001, NULL, 0, out, &len), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(run(sw, 0x0400, NULL, 0, out, &len), CXLEMU_MBOX_SUCCESS);
+	assert_true(le(out + 24, 4) > 0);
+	cxlemu_cci_free(sw);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_generic_commands),
+		cmocka_unit_test(test_timestamp),
+		cmocka_unit_test(test_logs),
+		cmocka_unit_test(test_register_session),
+		cmocka_unit_test(test_cci_kinds),
+	};
+	struct cxlemu_host_ops ops = { .version = CXLEMU_HOST_OPS_VERSION, .now_ns = clock_ns };
+	int rc;
+
+	if (cxlemu_ctx_new(&ops, NULL, &ctx))
+		return 1;
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	cxlemu_ctx_free(ctx);
+	return rc;
+}
