@@ -324,6 +324,70 @@ static void test_cci_kinds(void **state)
 	cxlemu_cci_free(sw);
 }
 
+static size_t msg(uint8_t *m, uint8_t cat, uint8_t tag, uint16_t op, const void *pl,
+		  size_t len, uint32_t claimed)
+{
+	m[0] = cat;
+	m[1] = tag;
+	m[2] = 0;
+	m[3] = (uint8_t)op;
+	m[4] = (uint8_t)(op >> 8);
+	m[5] = (uint8_t)claimed;
+	m[6] = (uint8_t)(claimed >> 8);
+	m[7] = (uint8_t)(claimed >> 16);
+	memset(m + 8, 0, 4);
+	if (len)
+		memcpy(m + 12, pl, len);
+	return 12 + len;
+}
+
+static void test_cci_messages(void **state)
+{
+	struct cxlemu_cci *cci = mk(CXLEMU_CCI_SWITCH, 512);
+	uint8_t req[64], rsp[1024], lim = 9;
+	size_t n, len;
+
+	(void)state;
+	/* Identify as a request: response category, same tag and opcode. */
+	n = msg(req, 0, 0x5a, 0x0001, NULL, 0, 0);
+	assert_int_equal(cxlemu_cci_message(cci, req, n, rsp, sizeof(rsp), &len), 0);
+	assert_int_equal(len, 12 + 18);
+	assert_int_equal(rsp[0], 1);
+	assert_int_equal(rsp[1], 0x5a);
+	assert_int_equal(le(rsp + 3, 2), 0x0001);
+	assert_int_equal(le(rsp + 5, 3), 18);
+	assert_int_equal(le(rsp + 8, 2), 0);
+	assert_int_equal(le(rsp + 12, 2), 0x8086);
+	/* Payload carried through. */
+	n = msg(req, 0, 1, 0x0004, &lim, 1, 1);
+	assert_int_equal(cxlemu_cci_message(cci, req, n, rsp, sizeof(rsp), &len), 0);
+	assert_int_equal(le(rsp + 8, 2), 0);
+	assert_int_equal(rsp[12], 9);
+	/* A length field that disagrees with the bytes: answered, rejected. */
+	n = msg(req, 0, 2, 0x0004, &lim, 1, 2);
+	assert_int_equal(cxlemu_cci_message(cci, req, n, rsp, sizeof(rsp), &len), 0);
+	assert_int_equal(len, 12);
+	assert_int_equal(le(rsp + 8, 2), CXLEMU_MBOX_INVALID_PAYLOAD_LENGTH);
+	n = msg(req, 0, 3, 0x0001, NULL, 0, 0x1fffff);
+	assert_int_equal(cxlemu_cci_message(cci, req, n, rsp, sizeof(rsp), &len), 0);
+	assert_int_equal(le(rsp + 8, 2), CXLEMU_MBOX_INVALID_PAYLOAD_LENGTH);
+	/* Unknown command: Unsupported. */
+	n = msg(req, 0, 4, 0x7777, NULL, 0, 0);
+	assert_int_equal(cxlemu_cci_message(cci, req, n, rsp, sizeof(rsp), &len), 0);
+	assert_int_equal(le(rsp + 8, 2), CXLEMU_MBOX_UNSUPPORTED);
+	/* Not requests: no answer. */
+	n = msg(req, 1, 5, 0x0001, NULL, 0, 0);
+	assert_int_equal(cxlemu_cci_message(cci, req, n, rsp, sizeof(rsp), &len), -EINVAL);
+	assert_int_equal(cxlemu_cci_message(cci, req, 11, rsp, sizeof(rsp), &len), -EINVAL);
+	assert_int_equal(cxlemu_cci_message(cci, req, 12, rsp, 11, &len), -EINVAL);
+	/* A response buffer too small for Identify's output. */
+	n = msg(req, 0, 6, 0x0001, NULL, 0, 0);
+	assert_int_equal(cxlemu_cci_message(cci, req, n, rsp, 16, &len), 0);
+	assert_int_equal(le(rsp + 8, 2), CXLEMU_MBOX_INTERNAL_ERROR);
+	assert_int_equal(len, 12);
+	cxlemu_cci_free(cci);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -333,6 +397,7 @@ int main(void)
 		cmocka_unit_test(test_logs),
 		cmocka_unit_test(test_register_session),
 		cmocka_unit_test(test_cci_kinds),
+		cmocka_unit_test(test_cci_messages),
 	};
 	struct cxlemu_host_ops ops = { .version = CXLEMU_HOST_OPS_VERSION, .now_ns = clock_ns };
 	int rc;

@@ -174,6 +174,29 @@ CXLEMU_EXPORT int cxlemu_cci_reg_read(struct cxlemu_cci *cci, uint32_t offset,
 CXLEMU_EXPORT int cxlemu_cci_reg_write(struct cxlemu_cci *cci, uint32_t offset,
 				       unsigned int size, uint64_t val);
 
+/** Size of the CCI message header (CXL 3.1 7.6.3). */
+#define CXLEMU_CCI_MSG_HEADER 12u
+
+/**
+ * Runs one CCI message, the framing switch CCIs, tunnelled commands and
+ * MCTP carry (7.6.3): a 12-byte header (category, tag, command, command
+ * set, 21-bit payload length, return code, vendor status) and the payload.
+ * A request with a payload length that disagrees with the bytes received
+ * gets a response with Invalid Payload Length; anything that is not a
+ * request (too short, category not 0) gets no response.
+ * @param cci     the CCI
+ * @param req     the request message
+ * @param req_len its length
+ * @param rsp     receives the response message (distinct from @p req)
+ * @param rsp_cap its size; at least CXLEMU_CCI_MSG_HEADER
+ * @param rsp_len receives the response length
+ * @return 0 with a response in @p rsp, or -EINVAL when no response is due
+ *         (or for misuse of the call)
+ */
+CXLEMU_EXPORT int cxlemu_cci_message(struct cxlemu_cci *cci, const uint8_t *req,
+				     size_t req_len, uint8_t *rsp, size_t rsp_cap,
+				     size_t *rsp_len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -42,7 +42,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		p += 4;
 		if (n > size - p)
 			n = size - p;
-		if (op & 1) {
+		if ((op & 0xf0) == 0xf0) {
+			/* A whole CCI message. */
+			uint8_t rsp[4096];
+			size_t rl;
+
+			if (cxlemu_cci_message(cci, data + p, n, rsp, sizeof(rsp), &rl) == 0 &&
+			    (rl < 12 || rl > sizeof(rsp) || rsp[0] != 1))
+				abort();
+		} else if (op & 1) {
 			rc = cxlemu_cci_execute(cci, opcode, data + p, n, out,
 						(op >> 1) & 1 ? 16 : sizeof(out), &outlen);
 			if (rc < 0 || rc > 0xffff || outlen > sizeof(out) ||
