@@ -18,15 +18,6 @@
 
 static uint64_t seed;
 
-static uint64_t le(const uint8_t *p, unsigned int n)
-{
-	uint64_t v = 0;
-
-	while (n--)
-		v = v << 8 | p[n];
-	return v;
-}
-
 static void fix_checksum(uint8_t *b, size_t len)
 {
 	uint8_t sum = 0;
@@ -53,7 +44,7 @@ static void test_known_table(void **state)
 	/* Header, two CHBS, one 2-target CFMWS. */
 	assert_int_equal(len, 36 + 2 * 32 + 36 + 8);
 	assert_memory_equal(b, "CEDT", 4);
-	assert_int_equal(le(b + 4, 4), len);
+	assert_int_equal(test_le(b + 4, 4), len);
 	assert_int_equal(b[8], 1);
 	assert_memory_equal(b + 10, "BOCHS BXPC    ", 14);
 	assert_memory_equal(b + 28, "BXPC", 4);
@@ -63,24 +54,24 @@ static void test_known_table(void **state)
 	/* CHBS: type 0, length 32, UID = bus_nr, CXL 2.0, 64 KiB blocks, in
 	 * register order; q35 gives the last pxb-cxl the first block. */
 	assert_int_equal(b[36], 0);
-	assert_int_equal(le(b + 38, 2), 32);
-	assert_int_equal(le(b + 40, 4), 222);
-	assert_int_equal(le(b + 44, 4), 1);
-	assert_int_equal(le(b + 52, 8), 0x480000000);
-	assert_int_equal(le(b + 60, 8), 0x10000);
-	assert_int_equal(le(b + 68 + 4, 4), 12);
-	assert_int_equal(le(b + 68 + 16, 8), 0x480010000);
+	assert_int_equal(test_le(b + 38, 2), 32);
+	assert_int_equal(test_le(b + 40, 4), 222);
+	assert_int_equal(test_le(b + 44, 4), 1);
+	assert_int_equal(test_le(b + 52, 8), 0x480000000);
+	assert_int_equal(test_le(b + 60, 8), 0x10000);
+	assert_int_equal(test_le(b + 68 + 4, 4), 12);
+	assert_int_equal(test_le(b + 68 + 16, 8), 0x480010000);
 	/* CFMWS: base, 4 GiB, 2 ways (1), modulo, 8 KiB (5), 0x0f, UIDs. */
 	assert_int_equal(b[100], 1);
-	assert_int_equal(le(b + 102, 2), 44);
-	assert_int_equal(le(b + 108, 8), 0x490000000);
-	assert_int_equal(le(b + 116, 8), 4 * GiB);
+	assert_int_equal(test_le(b + 102, 2), 44);
+	assert_int_equal(test_le(b + 108, 8), 0x490000000);
+	assert_int_equal(test_le(b + 116, 8), 4 * GiB);
 	assert_int_equal(b[124], 1);
 	assert_int_equal(b[125], 0);
-	assert_int_equal(le(b + 128, 4), 5);
-	assert_int_equal(le(b + 132, 2), 0x0f);
-	assert_int_equal(le(b + 136, 4), 12);
-	assert_int_equal(le(b + 140, 4), 222);
+	assert_int_equal(test_le(b + 128, 4), 5);
+	assert_int_equal(test_le(b + 132, 2), 0x0f);
+	assert_int_equal(test_le(b + 136, 4), 12);
+	assert_int_equal(test_le(b + 140, 4), 222);
 	/* And back. */
 	assert_int_equal(cxlemu_cedt_parse(NULL, b, len, &c, NULL, 0), 0);
 	assert_int_equal(c->nchbs, 2);

@@ -49,15 +49,6 @@ static struct cxlemu_cci *mk(uint32_t kind, uint32_t payload)
 	return cci;
 }
 
-static uint64_t le(const uint8_t *p, unsigned int n)
-{
-	uint64_t v = 0;
-
-	while (n--)
-		v = v << 8 | p[n];
-	return v;
-}
-
 static int run(struct cxlemu_cci *cci, uint16_t op, const void *in, size_t in_len,
 	       uint8_t *out, size_t *out_len)
 {
@@ -98,11 +89,11 @@ static void test_generic_commands(void **state)
 	/* Identify: PCI ids, serial, 2^9 message size, type 3. */
 	assert_int_equal(run(cci, 0x0001, NULL, 0, out, &len), CXLEMU_MBOX_SUCCESS);
 	assert_int_equal(len, 18);
-	assert_int_equal(le(out, 2), 0x8086);
-	assert_int_equal(le(out + 2, 2), 0x0d93);
-	assert_int_equal(le(out + 4, 2), 0x1af4);
-	assert_int_equal(le(out + 6, 2), 0x1100);
-	assert_int_equal(le(out + 8, 8), UINT64_C(0x1122334455667788));
+	assert_int_equal(test_le(out, 2), 0x8086);
+	assert_int_equal(test_le(out + 2, 2), 0x0d93);
+	assert_int_equal(test_le(out + 4, 2), 0x1af4);
+	assert_int_equal(test_le(out + 6, 2), 0x1100);
+	assert_int_equal(test_le(out + 8, 8), UINT64_C(0x1122334455667788));
 	assert_int_equal(out[16], 9);
 	assert_int_equal(out[17], 3);
 	/* Inputs where none is taken: Invalid Payload Length, no output. */
@@ -115,7 +106,7 @@ static void test_generic_commands(void **state)
 	memset(out, 0xee, 8);
 	assert_int_equal(run(cci, 0x0002, NULL, 0, out, &len), CXLEMU_MBOX_SUCCESS);
 	assert_int_equal(len, 8);
-	assert_int_equal(le(out, 8), 0);
+	assert_int_equal(test_le(out, 8), 0);
 	/* Abort with nothing running succeeds. */
 	assert_int_equal(run(cci, 0x0005, NULL, 0, out, &len), CXLEMU_MBOX_SUCCESS);
 	/* Response message limit: 2^9 here; 8..20 accepted, capped at 9. */
@@ -151,14 +142,14 @@ static void test_timestamp(void **state)
 	(void)state;
 	fake_ns = 5000;
 	assert_int_equal(run(cci, 0x0300, NULL, 0, out, &len), CXLEMU_MBOX_SUCCESS);
-	assert_int_equal(le(out, 8), 0); /* never set */
+	assert_int_equal(test_le(out, 8), 0); /* never set */
 	for (len = 0; len < 8; len++)
 		in[len] = (uint8_t)(UINT64_C(1700000000000000000) >> (8 * len));
 	assert_int_equal(run(cci, 0x0301, in, 8, out, &len), CXLEMU_MBOX_SUCCESS);
 	assert_int_equal(len, 0);
 	fake_ns += 1234;
 	assert_int_equal(run(cci, 0x0300, NULL, 0, out, &len), CXLEMU_MBOX_SUCCESS);
-	assert_int_equal(le(out, 8), UINT64_C(1700000000000001234));
+	assert_int_equal(test_le(out, 8), UINT64_C(1700000000000001234));
 	assert_int_equal(run(cci, 0x0301, in, 7, out, &len), CXLEMU_MBOX_INVALID_PAYLOAD_LENGTH);
 	cxlemu_cci_free(cci);
 }
@@ -190,22 +181,22 @@ static void test_logs(void **state)
 	(void)state;
 	assert_int_equal(run(cci, 0x0400, NULL, 0, out, &len), CXLEMU_MBOX_SUCCESS);
 	assert_int_equal(len, 8 + 20);
-	assert_int_equal(le(out, 2), 1);
+	assert_int_equal(test_le(out, 2), 1);
 	assert_memory_equal(out + 8, cel_uuid, 16);
-	size = (uint32_t)le(out + 24, 4);
+	size = (uint32_t)test_le(out + 24, 4);
 	assert_true(size >= 4 * 9 && size % 4 == 0);
 	/* The whole CEL: every entry an opcode this CCI runs, with effects. */
 	get_log_in(in, cel_uuid, 0, size);
 	assert_int_equal(run(cci, 0x0401, in, 24, out, &len), CXLEMU_MBOX_SUCCESS);
 	assert_int_equal(len, size);
 	for (i = 0; i < size; i += 4) {
-		uint16_t op = (uint16_t)le(out + i, 2);
+		uint16_t op = (uint16_t)test_le(out + i, 2);
 		uint8_t probe[4096];
 		size_t plen;
 
 		assert_int_not_equal(run(cci, op, NULL, 0, probe, &plen), CXLEMU_MBOX_UNSUPPORTED);
 		if (op == 0x0004) {
-			assert_int_equal(le(out + i + 2, 2), 1u << 1); /* immediate config change */
+			assert_int_equal(test_le(out + i + 2, 2), 1u << 1); /* immediate config change */
 			saw_set_limit = true;
 		}
 	}
@@ -214,7 +205,7 @@ static void test_logs(void **state)
 	get_log_in(in, cel_uuid, 4, 8);
 	assert_int_equal(run(cci, 0x0401, in, 24, out, &len), CXLEMU_MBOX_SUCCESS);
 	assert_int_equal(len, 8);
-	assert_int_equal(le(out, 2), 0x0002);
+	assert_int_equal(test_le(out, 2), 0x0002);
 	/* Past the end, wrapping offsets, an unknown log, short input. */
 	get_log_in(in, cel_uuid, size, 1);
 	assert_int_equal(run(cci, 0x0401, in, 24, out, &len), CXLEMU_MBOX_INVALID_INPUT);
@@ -320,7 +311,7 @@ static void test_cci_kinds(void **state)
 	(void)state;
 	assert_int_equal(run(sw, 0x0001, NULL, 0, out, &len), CXLEMU_MBOX_SUCCESS);
 	assert_int_equal(run(sw, 0x0400, NULL, 0, out, &len), CXLEMU_MBOX_SUCCESS);
-	assert_true(le(out + 24, 4) > 0);
+	assert_true(test_le(out + 24, 4) > 0);
 	cxlemu_cci_free(sw);
 }
 
@@ -354,27 +345,27 @@ static void test_cci_messages(void **state)
 	assert_int_equal(len, 12 + 18);
 	assert_int_equal(rsp[0], 1);
 	assert_int_equal(rsp[1], 0x5a);
-	assert_int_equal(le(rsp + 3, 2), 0x0001);
-	assert_int_equal(le(rsp + 5, 3), 18);
-	assert_int_equal(le(rsp + 8, 2), 0);
-	assert_int_equal(le(rsp + 12, 2), 0x8086);
+	assert_int_equal(test_le(rsp + 3, 2), 0x0001);
+	assert_int_equal(test_le(rsp + 5, 3), 18);
+	assert_int_equal(test_le(rsp + 8, 2), 0);
+	assert_int_equal(test_le(rsp + 12, 2), 0x8086);
 	/* Payload carried through. */
 	n = msg(req, 0, 1, 0x0004, &lim, 1, 1);
 	assert_int_equal(cxlemu_cci_message(cci, req, n, rsp, sizeof(rsp), &len), 0);
-	assert_int_equal(le(rsp + 8, 2), 0);
+	assert_int_equal(test_le(rsp + 8, 2), 0);
 	assert_int_equal(rsp[12], 9);
 	/* A length field that disagrees with the bytes: answered, rejected. */
 	n = msg(req, 0, 2, 0x0004, &lim, 1, 2);
 	assert_int_equal(cxlemu_cci_message(cci, req, n, rsp, sizeof(rsp), &len), 0);
 	assert_int_equal(len, 12);
-	assert_int_equal(le(rsp + 8, 2), CXLEMU_MBOX_INVALID_PAYLOAD_LENGTH);
+	assert_int_equal(test_le(rsp + 8, 2), CXLEMU_MBOX_INVALID_PAYLOAD_LENGTH);
 	n = msg(req, 0, 3, 0x0001, NULL, 0, 0x1fffff);
 	assert_int_equal(cxlemu_cci_message(cci, req, n, rsp, sizeof(rsp), &len), 0);
-	assert_int_equal(le(rsp + 8, 2), CXLEMU_MBOX_INVALID_PAYLOAD_LENGTH);
+	assert_int_equal(test_le(rsp + 8, 2), CXLEMU_MBOX_INVALID_PAYLOAD_LENGTH);
 	/* Unknown command: Unsupported. */
 	n = msg(req, 0, 4, 0x7777, NULL, 0, 0);
 	assert_int_equal(cxlemu_cci_message(cci, req, n, rsp, sizeof(rsp), &len), 0);
-	assert_int_equal(le(rsp + 8, 2), CXLEMU_MBOX_UNSUPPORTED);
+	assert_int_equal(test_le(rsp + 8, 2), CXLEMU_MBOX_UNSUPPORTED);
 	/* Not requests: no answer. */
 	n = msg(req, 1, 5, 0x0001, NULL, 0, 0);
 	assert_int_equal(cxlemu_cci_message(cci, req, n, rsp, sizeof(rsp), &len), -EINVAL);
@@ -383,7 +374,7 @@ static void test_cci_messages(void **state)
 	/* A response buffer too small for Identify's output. */
 	n = msg(req, 0, 6, 0x0001, NULL, 0, 0);
 	assert_int_equal(cxlemu_cci_message(cci, req, n, rsp, 16, &len), 0);
-	assert_int_equal(le(rsp + 8, 2), CXLEMU_MBOX_INTERNAL_ERROR);
+	assert_int_equal(test_le(rsp + 8, 2), CXLEMU_MBOX_INTERNAL_ERROR);
 	assert_int_equal(len, 12);
 	cxlemu_cci_free(cci);
 }

@@ -27,6 +27,16 @@ static inline uint64_t rng_below(struct rng *r, uint64_t n)
 	return n ? rng_next(r) % n : 0;
 }
 
+/* Reads @n little-endian bytes at @p. */
+static inline uint64_t test_le(const uint8_t *p, unsigned int n)
+{
+	uint64_t v = 0;
+
+	while (n--)
+		v = v << 8 | p[n];
+	return v;
+}
+
 /* Seed from CXLEMU_TEST_SEED if set, else @def; printed for replay. */
 uint64_t test_seed(uint64_t def);
 

@@ -8,7 +8,7 @@
 
 #include "../internal.h"
 #include "cedt.h"
-#include "le.h"
+#include "../le.h"
 
 #include <cxlemu/acpi.h>
 

@@ -10,7 +10,7 @@
 
 #include "../internal.h"
 #include "cedt.h"
-#include "le.h"
+#include "../le.h"
 
 #include <cxlemu/acpi.h>
 

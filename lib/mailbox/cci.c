@@ -7,28 +7,16 @@
 #include <string.h>
 
 #include "cci_priv.h"
+#include "../le.h"
 
 bool cci_put(struct cci_out *o, size_t off, uint64_t v, unsigned int n)
 {
-	unsigned int i;
-
 	if (off > o->cap || n > o->cap - off)
 		return false;
-	for (i = 0; i < n; i++)
-		o->buf[off + i] = (uint8_t)(v >> (8 * i));
+	put_le(o->buf + off, v, n);
 	if (off + n > o->len)
 		o->len = off + n;
 	return true;
-}
-
-uint64_t cci_get(const uint8_t *in, size_t off, unsigned int n)
-{
-	uint64_t v = 0;
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		v |= (uint64_t)in[off + i] << (8 * i);
-	return v;
 }
 
 uint64_t cci_now(const struct cxlemu_cci *cci)

@@ -4,6 +4,7 @@
  * tunnelling and MCTP around the same dispatcher as the mailbox.
  */
 #include "cci_priv.h"
+#include "../le.h"
 
 #define CAT_REQUEST 0
 #define CAT_RESPONSE 1
@@ -26,7 +27,7 @@ int cxlemu_cci_message(struct cxlemu_cci *cci, const uint8_t *req, size_t req_le
 		return -EINVAL;
 	}
 	opcode = (uint16_t)(req[3] | req[4] << 8);
-	plen = (size_t)cci_get(req, 5, 3) & LEN_MASK;
+	plen = (size_t)get_le(req + 5, 3) & LEN_MASK;
 	if (plen != req_len - CXLEMU_CCI_MSG_HEADER) {
 		rc = CXLEMU_MBOX_INVALID_PAYLOAD_LENGTH;
 	} else {

@@ -74,9 +74,6 @@ struct cxlemu_cci {
  * false if it would not fit. */
 bool cci_put(struct cci_out *o, size_t off, uint64_t v, unsigned int n);
 
-/* Reads @n little-endian bytes at @off of an input already length-checked. */
-uint64_t cci_get(const uint8_t *in, size_t off, unsigned int n);
-
 /* The host clock through the context, in nanoseconds. */
 uint64_t cci_now(const struct cxlemu_cci *cci);
 

@@ -5,6 +5,7 @@
  * Background Operation.
  */
 #include "cci_priv.h"
+#include "../le.h"
 #include "cmds.h"
 
 /* Identify (0001h), Table 8-38: 18 bytes of output. */
@@ -93,7 +94,7 @@ int cci_set_timestamp(struct cxlemu_cci *cci, const uint8_t *in, size_t in_len,
 {
 	(void)in_len;
 	(void)out;
-	cci->ts_offset = (int64_t)(cci_get(in, 0, 8) - cci_now(cci));
+	cci->ts_offset = (int64_t)(get_le(in + 0, 8) - cci_now(cci));
 	cci->ts_set = true;
 	return CXLEMU_MBOX_SUCCESS;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cci_priv.h"
+#include "../le.h"
 #include "cmds.h"
 
 /* CEL UUID 0da9c0b5-bf41-4b78-8f79-96b1623b3f17 (8.2.9.5.2.1), in the byte
@@ -45,7 +46,7 @@ int cci_get_supported_logs(struct cxlemu_cci *cci, const uint8_t *in,
 int cci_get_log(struct cxlemu_cci *cci, const uint8_t *in, size_t in_len,
 		struct cci_out *out)
 {
-	uint32_t off = (uint32_t)cci_get(in, 16, 4), len = (uint32_t)cci_get(in, 20, 4);
+	uint32_t off = (uint32_t)get_le(in + 16, 4), len = (uint32_t)get_le(in + 20, 4);
 	size_t i, pos = 0, size = cel_size(cci);
 
 	(void)in_len;

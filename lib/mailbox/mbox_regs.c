@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cci_priv.h"
+#include "../le.h"
 
 #define REG_CAPS 0x00
 #define REG_CONTROL 0x04
@@ -62,13 +63,11 @@ int cxlemu_cci_reg_read(struct cxlemu_cci *cci, uint32_t off, unsigned int size,
 			uint64_t *val)
 {
 	uint64_t v = 0;
-	unsigned int i;
 
 	if (!cci || !val || !access_ok(cci, off, size))
 		return -EINVAL;
 	if (off >= CXLEMU_MBOX_PAYLOAD_OFFSET) {
-		for (i = 0; i < size; i++)
-			v |= (uint64_t)cci->payload[off - CXLEMU_MBOX_PAYLOAD_OFFSET + i] << (8 * i);
+		v = get_le(cci->payload + off - CXLEMU_MBOX_PAYLOAD_OFFSET, size);
 	} else {
 		v = reg64(cci, off) >> (8 * (off & 7));
 		if (size < 8)
@@ -125,8 +124,7 @@ int cxlemu_cci_reg_write(struct cxlemu_cci *cci, uint32_t off, unsigned int size
 		/* The payload belongs to the device while the doorbell rings. */
 		if (cci->control & CTRL_DOORBELL)
 			return 0;
-		for (i = 0; i < size; i++)
-			cci->payload[off - CXLEMU_MBOX_PAYLOAD_OFFSET + i] = (uint8_t)(val >> (8 * i));
+		put_le(cci->payload + off - CXLEMU_MBOX_PAYLOAD_OFFSET, val, size);
 		return 0;
 	}
 	for (i = 0; i < size; i++) {
