@@ -12,6 +12,7 @@
 #include <cxlemu/hdm.h>
 #include <cxlemu/topology.h>
 #include <cxlemu/acpi.h>
+#include <cxlemu/memdev.h>
 #include <cxlemu/mailbox.h>
 
 #endif /* CXLEMU_CXLEMU_H */

@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include <cxlemu/common.h>
+#include <cxlemu/memdev.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -44,10 +45,30 @@ enum cxlemu_mbox_rc {
 	CXLEMU_MBOX_RETRY_REQUIRED = 0x5,    /**< retry required */
 	CXLEMU_MBOX_BUSY = 0x6,              /**< busy */
 	CXLEMU_MBOX_MEDIA_DISABLED = 0x7,    /**< media disabled */
+	CXLEMU_MBOX_FW_TRANSFER_IN_PROGRESS = 0x8, /**< FW transfer in progress */
+	CXLEMU_MBOX_FW_TRANSFER_OUT_OF_ORDER = 0x9, /**< FW transfer out of order */
+	CXLEMU_MBOX_FW_VERIFICATION_FAILED = 0xa, /**< FW verification failed */
+	CXLEMU_MBOX_INVALID_SLOT = 0xb,      /**< invalid slot */
+	CXLEMU_MBOX_ACTIVATION_FAILED_ROLLED_BACK = 0xc, /**< FW activation failed, rolled back */
+	CXLEMU_MBOX_ACTIVATION_FAILED_COLD_RESET = 0xd, /**< FW activation failed, cold reset required */
+	CXLEMU_MBOX_INVALID_HANDLE = 0xe,    /**< invalid handle */
+	CXLEMU_MBOX_INVALID_PHYSICAL_ADDRESS = 0xf, /**< invalid physical address */
+	CXLEMU_MBOX_INJECT_POISON_LIMIT = 0x10, /**< inject poison limit reached */
+	CXLEMU_MBOX_PERMANENT_MEDIA_FAILURE = 0x11, /**< permanent media failure */
 	CXLEMU_MBOX_ABORTED = 0x12,          /**< aborted */
+	CXLEMU_MBOX_INVALID_SECURITY_STATE = 0x13, /**< invalid security state */
+	CXLEMU_MBOX_INCORRECT_PASSPHRASE = 0x14, /**< incorrect passphrase */
 	CXLEMU_MBOX_UNSUPPORTED_CCI = 0x15,  /**< unsupported mailbox or CCI */
 	CXLEMU_MBOX_INVALID_PAYLOAD_LENGTH = 0x16, /**< invalid payload length */
 	CXLEMU_MBOX_INVALID_LOG = 0x17,      /**< invalid log */
+	CXLEMU_MBOX_INTERRUPTED = 0x18,      /**< interrupted */
+	CXLEMU_MBOX_UNSUPPORTED_FEATURE_VERSION = 0x19, /**< unsupported feature version */
+	CXLEMU_MBOX_UNSUPPORTED_FEATURE_SELECTION = 0x1a, /**< unsupported feature selection value */
+	CXLEMU_MBOX_FEATURE_TRANSFER_IN_PROGRESS = 0x1b, /**< feature transfer in progress */
+	CXLEMU_MBOX_FEATURE_TRANSFER_OUT_OF_ORDER = 0x1c, /**< feature transfer out of order */
+	CXLEMU_MBOX_RESOURCES_EXHAUSTED = 0x1d, /**< resources exhausted */
+	CXLEMU_MBOX_INVALID_EXTENT_LIST = 0x1e, /**< invalid extent list */
+	CXLEMU_MBOX_TRANSFER_OUT_OF_ORDER = 0x1f, /**< transfer out of order */
 	CXLEMU_MBOX_REQUEST_ABORT_NOT_SUPPORTED = 0x20, /**< abort not supported */
 };
 
@@ -95,6 +116,11 @@ struct cxlemu_cci_config {
 	uint16_t subsys_id;    /**< PCI Subsystem ID */
 	uint64_t serial;       /**< device serial number */
 	struct cxlemu_cci_host host; /**< host callbacks */
+	/** The memory device behind this CCI (borrowed; it must outlive the
+	 * CCI), or NULL: the memory device command sets (8.2.9.9) and the
+	 * device-level logs, events, firmware and features answer Unsupported
+	 * without one.  Several CCIs may share one memdev. */
+	struct cxlemu_memdev *memdev;
 };
 
 /** A Component Command Interface. Opaque. */

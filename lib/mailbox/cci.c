@@ -60,6 +60,7 @@ int cxlemu_cci_new(struct cxlemu_ctx *ctx, const struct cxlemu_cci_config *cfg,
 	}
 	cci->ctx = ctx;
 	cci->cfg = *cfg;
+	cci->md = cfg->memdev;
 	cci->resp_limit = (uint8_t)n;
 	cci->payload_log2 = (uint8_t)n;
 	*out = cci;
@@ -74,9 +75,75 @@ void cxlemu_cci_free(struct cxlemu_cci *cci)
 	free(cci);
 }
 
+/* Completion interrupt: the mailbox raises it when software enabled it
+ * (8.2.8.4.4); other transports always tell the host. */
+void cci_bg_irq(struct cxlemu_cci *cci)
+{
+	if (!cci->cfg.host.irq)
+		return;
+	if (cci->cfg.kind == CXLEMU_CCI_MAILBOX && !(cci->control & CCI_CTRL_BG_INT))
+		return;
+	cci->cfg.host.irq(cci->cfg.host.opaque);
+}
+
+int cci_bg_start(struct cxlemu_cci *cci, uint16_t opcode, uint64_t dur_ns,
+		 const struct cci_bg_ops *ops)
+{
+	cci->bg_running = true;
+	cci->bg_opcode = opcode;
+	cci->bg_rc = 0;
+	cci->bg_percent = 0;
+	cci->bg_start = cci_now(cci);
+	cci->bg_dur = dur_ns;
+	cci->bg_ops = ops;
+	if (cci->cfg.host.schedule)
+		cci->cfg.host.schedule(cci->cfg.host.opaque, cci->bg_start + dur_ns);
+	return CXLEMU_MBOX_BG_STARTED;
+}
+
+static void bg_end(struct cxlemu_cci *cci, bool aborted)
+{
+	int rc = cci->bg_ops->finish(cci, aborted);
+
+	cci->bg_running = false;
+	cci->bg_ops = NULL;
+	cci->bg_rc = (uint16_t)(aborted ? CXLEMU_MBOX_ABORTED : rc);
+	if (!aborted)
+		cci->bg_percent = 100;
+	cci_bg_irq(cci);
+}
+
 void cxlemu_cci_poll(struct cxlemu_cci *cci)
 {
-	(void)cci; /* no background command completes on time yet */
+	uint64_t now, done;
+
+	if (!cci || !cci->bg_running)
+		return;
+	now = cci_now(cci);
+	done = now > cci->bg_start ? now - cci->bg_start : 0;
+	if (done >= cci->bg_dur) {
+		bg_end(cci, false);
+		return;
+	}
+	/* Percent complete, never 100 before the end (Table 8-40). */
+	cci->bg_percent = (uint8_t)(done / (cci->bg_dur / 100 ? cci->bg_dur / 100 : 1));
+	if (cci->bg_percent > 99)
+		cci->bg_percent = 99;
+	if (cci->cfg.host.schedule)
+		cci->cfg.host.schedule(cci->cfg.host.opaque, cci->bg_start + cci->bg_dur);
+}
+
+int cci_bg_abort(struct cxlemu_cci *cci)
+{
+	if (!cci->bg_running)
+		return CXLEMU_MBOX_SUCCESS;
+	cxlemu_cci_poll(cci);  /* it may have finished meanwhile */
+	if (!cci->bg_running)
+		return CXLEMU_MBOX_SUCCESS;
+	if (!cci->bg_ops->abortable)
+		return CXLEMU_MBOX_REQUEST_ABORT_NOT_SUPPORTED;
+	bg_end(cci, true);
+	return CXLEMU_MBOX_SUCCESS;
 }
 
 static const struct cci_cmd *find_cmd(uint16_t opcode)
@@ -101,10 +168,12 @@ int cxlemu_cci_execute(struct cxlemu_cci *cci, uint16_t opcode, const void *in,
 		return -EINVAL;
 	*out_len = 0;
 	c = find_cmd(opcode);
-	if (!c || !(c->ccis & cci->cfg.kind)) {
+	if (!c || !(c->ccis & cci->cfg.kind) || ((c->flags & F_MEMDEV) && !cci->md)) {
 		cxlemu_dbg(cci->ctx, "cci: opcode 0x%04x unsupported here", opcode);
 		return CXLEMU_MBOX_UNSUPPORTED;
 	}
+	/* Background work due by now completes before anything else. */
+	cxlemu_cci_poll(cci);
 	/* Generic input length rule (8.2.9: Invalid Payload Length). */
 	if ((c->rule == IN_EXACT && in_len != c->in_len) ||
 	    (c->rule == IN_MIN && in_len < c->in_len)) {
@@ -115,6 +184,9 @@ int cxlemu_cci_execute(struct cxlemu_cci *cci, uint16_t opcode, const void *in,
 	/* One background operation at a time (8.2.9.1.2). */
 	if ((c->effects & EFFECT_BACKGROUND) && cci->bg_running)
 		return CXLEMU_MBOX_BUSY;
+	/* Media is unreachable while a sanitize or erase runs (8.2.9.9.5.1). */
+	if ((c->flags & F_MEDIA) && cci->md && cci->md->media_disabled)
+		return CXLEMU_MBOX_MEDIA_DISABLED;
 	/* Responses never exceed the response message limit. */
 	limit = (size_t)1 << cci->resp_limit;
 	o.buf = out;

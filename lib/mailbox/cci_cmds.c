@@ -4,22 +4,46 @@
 #include "cmds.h"
 
 #define ALL (CXLEMU_CCI_MAILBOX | CXLEMU_CCI_SWITCH | CXLEMU_CCI_LD_FM | CXLEMU_CCI_MCTP)
+/* Memory device commands: the device's own mailbox, MCTP and an FM-owned
+ * LD's CCI reach them; a switch CCI has no memory device. */
+#define MD (CXLEMU_CCI_MAILBOX | CXLEMU_CCI_LD_FM | CXLEMU_CCI_MCTP)
+#define CFG_NOW EFFECT_CONFIG_CHANGE_IMMEDIATE
+#define CFG_RESET EFFECT_CONFIG_CHANGE_COLD_RESET
+#define DATA_NOW EFFECT_DATA_CHANGE_IMMEDIATE
+#define POLICY_NOW EFFECT_POLICY_CHANGE_IMMEDIATE
 
 const struct cci_cmd cxlemu_cci_cmds[] = {
 	/* Generic component commands (8.2.9.1). */
-	{ 0x0001, "Identify", cci_identify, IN_EXACT, 0, 0, ALL },
-	{ 0x0002, "Background Operation Status", cci_bg_status, IN_EXACT, 0, 0, ALL },
-	{ 0x0003, "Get Response Message Limit", cci_get_resp_limit, IN_EXACT, 0, 0, ALL },
+	{ 0x0001, "Identify", cci_identify, IN_EXACT, 0, 0, ALL, 0 },
+	{ 0x0002, "Background Operation Status", cci_bg_status, IN_EXACT, 0, 0, ALL, 0 },
+	{ 0x0003, "Get Response Message Limit", cci_get_resp_limit, IN_EXACT, 0, 0, ALL, 0 },
 	{ 0x0004, "Set Response Message Limit", cci_set_resp_limit, IN_EXACT, 1,
-	  EFFECT_CONFIG_CHANGE_IMMEDIATE, ALL },
-	{ 0x0005, "Request Abort Background Operation", cci_abort_bg, IN_EXACT, 0, 0, ALL },
+	  EFFECT_CONFIG_CHANGE_IMMEDIATE, ALL, 0 },
+	{ 0x0005, "Request Abort Background Operation", cci_abort_bg, IN_EXACT, 0, 0, ALL, 0 },
 	/* Timestamp (8.2.9.4). */
-	{ 0x0300, "Get Timestamp", cci_get_timestamp, IN_EXACT, 0, 0, ALL },
+	{ 0x0300, "Get Timestamp", cci_get_timestamp, IN_EXACT, 0, 0, ALL, 0 },
 	{ 0x0301, "Set Timestamp", cci_set_timestamp, IN_EXACT, 8,
-	  EFFECT_POLICY_CHANGE_IMMEDIATE, ALL },
+	  EFFECT_POLICY_CHANGE_IMMEDIATE, ALL, 0 },
 	/* Logs (8.2.9.5). */
-	{ 0x0400, "Get Supported Logs", cci_get_supported_logs, IN_EXACT, 0, 0, ALL },
-	{ 0x0401, "Get Log", cci_get_log, IN_EXACT, 0x18, 0, ALL },
+	{ 0x0400, "Get Supported Logs", cci_get_supported_logs, IN_EXACT, 0, 0, ALL, 0 },
+	{ 0x0401, "Get Log", cci_get_log, IN_EXACT, 0x18, 0, ALL, 0 },
+	/* Memory device: identify (8.2.9.9.1), capacity config and label
+	 * storage (8.2.9.9.2), health and alerts (8.2.9.9.3), security
+	 * (8.2.9.9.6). */
+	{ 0x4000, "Identify Memory Device", cci_identify_memdev, IN_EXACT, 0, 0, MD, F_MEMDEV },
+	{ 0x4100, "Get Partition Info", cci_get_partition_info, IN_EXACT, 0, 0, MD, F_MEMDEV },
+	{ 0x4101, "Set Partition Info", cci_set_partition_info, IN_EXACT, 9,
+	  CFG_RESET | CFG_NOW | DATA_NOW, MD, F_MEMDEV | F_MEDIA },
+	{ 0x4102, "Get LSA", cci_get_lsa, IN_EXACT, 8, 0, MD, F_MEMDEV },
+	{ 0x4103, "Set LSA", cci_set_lsa, IN_MIN, 8, CFG_NOW | DATA_NOW, MD, F_MEMDEV },
+	{ 0x4200, "Get Health Info", cci_get_health_info, IN_EXACT, 0, 0, MD, F_MEMDEV },
+	{ 0x4201, "Get Alert Configuration", cci_get_alert_config, IN_EXACT, 0, 0, MD, F_MEMDEV },
+	{ 0x4202, "Set Alert Configuration", cci_set_alert_config, IN_EXACT, 0xc, POLICY_NOW,
+	  MD, F_MEMDEV },
+	{ 0x4203, "Get Shutdown State", cci_get_shutdown_state, IN_EXACT, 0, 0, MD, F_MEMDEV },
+	{ 0x4204, "Set Shutdown State", cci_set_shutdown_state, IN_EXACT, 1, POLICY_NOW, MD,
+	  F_MEMDEV },
+	{ 0x4500, "Get Security State", cci_get_security_state, IN_EXACT, 0, 0, MD, F_MEMDEV },
 };
 
 const size_t cxlemu_cci_ncmds = CXLEMU_ARRAY_SIZE(cxlemu_cci_cmds);

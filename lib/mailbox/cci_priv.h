@@ -10,6 +10,7 @@
 #include <cxlemu/mailbox.h>
 
 #include "../internal.h"
+#include "memdev_priv.h"
 
 /* Command Effects (CEL entry, 8.2.9.5.2.1, Table 8-75). */
 #define EFFECT_CONFIG_CHANGE_COLD_RESET (1u << 0)
@@ -37,6 +38,10 @@ struct cci_out {
 typedef int (*cci_handler)(struct cxlemu_cci *cci, const uint8_t *in,
 			   size_t in_len, struct cci_out *out);
 
+/* What a command needs beyond its CCI kind (checked by the dispatcher). */
+#define F_MEMDEV (1u << 0) /* a memory device behind the CCI */
+#define F_MEDIA (1u << 1)  /* media access: Media Disabled while sanitizing */
+
 struct cci_cmd {
 	uint16_t opcode;
 	const char *name;
@@ -45,6 +50,7 @@ struct cci_cmd {
 	uint32_t in_len;
 	uint16_t effects;
 	uint8_t ccis;     /* enum cxlemu_cci_kind mask */
+	uint8_t flags;    /* F_* */
 };
 
 /* The command table (cci_cmds.c). */
@@ -58,17 +64,50 @@ struct cxlemu_cci {
 	uint8_t payload_log2;   /* log2 of the payload size */
 	int64_t ts_offset;      /* Set Timestamp minus host clock */
 	bool ts_set;
+	struct cxlemu_memdev *md; /* borrowed, or NULL */
 	/* Background operation state (8.2.9.1.2). */
 	bool bg_running;
 	uint16_t bg_opcode;
 	uint16_t bg_rc;
 	uint8_t bg_percent;
+	uint64_t bg_start, bg_dur;  /* host clock, ns */
+	const struct cci_bg_ops *bg_ops;
 	/* Mailbox registers (8.2.8.4). */
 	uint32_t control;
 	uint64_t command;
 	uint64_t status;
 	uint8_t *payload;
 };
+
+/*
+ * A background operation (8.2.9.1.2): it runs for a duration of host
+ * clock; cxlemu_cci_poll() reports progress and completes it.
+ */
+struct cci_bg_ops {
+	/* Called once at completion (aborted false) or on an accepted abort
+	 * (aborted true); returns the return code Background Operation
+	 * Status reports (ignored when aborted: Aborted is reported). */
+	int (*finish)(struct cxlemu_cci *cci, bool aborted);
+	/* May Request Abort Background Operation stop it? */
+	bool abortable;
+};
+
+/* Starts a background operation of @opcode for @dur_ns and returns
+ * CXLEMU_MBOX_BG_STARTED; a zero duration still completes at the next poll.
+ * The dispatcher has already refused a second one with Busy. */
+int cci_bg_start(struct cxlemu_cci *cci, uint16_t opcode, uint64_t dur_ns,
+		 const struct cci_bg_ops *ops);
+
+/* Request Abort Background Operation on this CCI's operation. */
+int cci_bg_abort(struct cxlemu_cci *cci);
+
+/* Raises the background completion interrupt as the transport wants. */
+void cci_bg_irq(struct cxlemu_cci *cci);
+
+/* Mailbox Control register bits (8.2.8.4.4), shared with the transport. */
+#define CCI_CTRL_DOORBELL (1u << 0)
+#define CCI_CTRL_DOORBELL_INT (1u << 1)
+#define CCI_CTRL_BG_INT (1u << 2)
 
 /* Writes @n little-endian bytes of @v at @off of the output, growing len;
  * false if it would not fit. */

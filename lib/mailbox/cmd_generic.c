@@ -71,10 +71,7 @@ int cci_abort_bg(struct cxlemu_cci *cci, const uint8_t *in, size_t in_len,
 	(void)in;
 	(void)in_len;
 	(void)out;
-	if (!cci->bg_running)
-		return CXLEMU_MBOX_SUCCESS; /* nothing to abort */
-	/* No abortable background command exists yet. */
-	return CXLEMU_MBOX_REQUEST_ABORT_NOT_SUPPORTED;
+	return cci_bg_abort(cci);
 }
 
 /* Get Timestamp (0300h): 8 bytes, ns since 1970 as last set. */

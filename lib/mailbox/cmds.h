@@ -18,4 +18,17 @@ HANDLER(cci_set_timestamp);
 HANDLER(cci_get_supported_logs);
 HANDLER(cci_get_log);
 
+/* Memory device (cmd_memdev.c). */
+HANDLER(cci_identify_memdev);
+HANDLER(cci_get_partition_info);
+HANDLER(cci_set_partition_info);
+HANDLER(cci_get_lsa);
+HANDLER(cci_set_lsa);
+HANDLER(cci_get_health_info);
+HANDLER(cci_get_alert_config);
+HANDLER(cci_set_alert_config);
+HANDLER(cci_get_shutdown_state);
+HANDLER(cci_set_shutdown_state);
+HANDLER(cci_get_security_state);
+
 #endif

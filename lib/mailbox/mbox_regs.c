@@ -17,9 +17,9 @@
 #define REG_STATUS 0x10
 #define REG_BG_STATUS 0x18
 
-#define CTRL_DOORBELL (1u << 0)
-#define CTRL_DOORBELL_INT (1u << 1)
-#define CTRL_BG_INT (1u << 2)
+#define CTRL_DOORBELL CCI_CTRL_DOORBELL
+#define CTRL_DOORBELL_INT CCI_CTRL_DOORBELL_INT
+#define CTRL_BG_INT CCI_CTRL_BG_INT
 
 #define CMD_OPCODE_MASK 0xffffu
 #define CMD_LEN_SHIFT 16
@@ -69,6 +69,9 @@ int cxlemu_cci_reg_read(struct cxlemu_cci *cci, uint32_t off, unsigned int size,
 	if (off >= CXLEMU_MBOX_PAYLOAD_OFFSET) {
 		v = get_le(cci->payload + off - CXLEMU_MBOX_PAYLOAD_OFFSET, size);
 	} else {
+		/* Status reads show background progress up to now. */
+		if (off >= REG_STATUS)
+			cxlemu_cci_poll(cci);
 		v = reg64(cci, off) >> (8 * (off & 7));
 		if (size < 8)
 			v &= (UINT64_C(1) << (8 * size)) - 1;

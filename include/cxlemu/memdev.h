@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file memdev.h
+ * @brief Type-3 memory device state behind the CCI's memory device
+ * command sets (CXL 3.1 8.2.9.9).
+ *
+ * A struct cxlemu_memdev is what a type-3 device knows about itself beyond
+ * its registers: capacity and partitions, the label storage area, health
+ * and alert configuration, shutdown state, event logs, poison, firmware
+ * slots, features, sanitize state and dynamic capacity.  Every CCI of the
+ * device (its PCI mailbox, an MCTP endpoint, an FM-owned LD CCI) points at
+ * the same memdev through struct cxlemu_cci_config::memdev, so a command
+ * sent through any of them sees and changes the same device.
+ *
+ * The library never touches guest memory itself: it asks the host through
+ * struct cxlemu_memdev_host (label storage, zeroing media for sanitize and
+ * secure erase, event interrupts).
+ *
+ * Thread safety: single writer; a memdev and all its CCIs are driven from
+ * one thread.
+ */
+#ifndef CXLEMU_MEMDEV_H
+#define CXLEMU_MEMDEV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cxlemu/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct cxlemu_topo;
+
+/** Capacity unit of the memory device commands: 256 MiB (8.2.9.9.1.1). */
+#define CXLEMU_CAPACITY_UNIT (UINT64_C(256) << 20)
+
+/** Host services of a memory device (all optional). */
+struct cxlemu_memdev_host {
+	/** Reads @p len bytes of the label storage area at @p off (always
+	 * inside cxlemu_memdev_config::lsa_size).  Without it the LSA reads
+	 * as kept in memory by the library.
+	 * @param opaque the host's pointer
+	 * @param off    byte offset
+	 * @param buf    receives the bytes
+	 * @param len    byte count
+	 * @return 0, or a negative errno (reported as Internal Error) */
+	int (*lsa_read)(void *opaque, uint64_t off, void *buf, size_t len);
+	/** Writes the label storage area; see lsa_read.
+	 * @param opaque the host's pointer
+	 * @param off    byte offset
+	 * @param buf    the bytes
+	 * @param len    byte count
+	 * @return 0, or a negative errno */
+	int (*lsa_write)(void *opaque, uint64_t off, const void *buf, size_t len);
+	/** Zeroes (or otherwise overwrites) device memory from @p dpa for
+	 * @p len bytes: sanitize, secure erase and media operations.
+	 * @param opaque the host's pointer
+	 * @param dpa    device physical address
+	 * @param len    byte count
+	 * @return 0, or a negative errno */
+	int (*media_zero)(void *opaque, uint64_t dpa, uint64_t len);
+	/** Raises an event interrupt for event log @p log (0 informational,
+	 * 1 warning, 2 failure, 3 fatal, 4 dynamic capacity) as set by Set
+	 * Event Interrupt Policy.
+	 * @param opaque the host's pointer
+	 * @param log    event log
+	 * @param mode   1 MSI/MSI-X, 2 firmware interrupt (8.2.9.2.4)
+	 * @param vector interrupt message number or firmware vector */
+	void (*event_irq)(void *opaque, unsigned int log, unsigned int mode,
+			  unsigned int vector);
+	/** Passed to the callbacks. */
+	void *opaque;
+};
+
+/** Most dynamic capacity regions a device has (8.2.9.9.9.1). */
+#define CXLEMU_DC_MAX_REGIONS 8
+
+/** One dynamic capacity region. */
+struct cxlemu_dc_region_desc {
+	uint64_t base;         /**< DPA, multiple of 256 MiB */
+	uint64_t decode_len;   /**< bytes, multiple of 256 MiB */
+	uint64_t len;          /**< usable bytes, multiple of block_size */
+	uint64_t block_size;   /**< power of two, 64 B .. 2 GiB */
+	uint32_t dsmad_handle; /**< CDAT DSMAS handle */
+	uint8_t flags;         /**< bit 3: sanitize on release */
+	uint8_t reserved[3];   /**< zero */
+};
+
+/** Version of struct cxlemu_memdev_config understood by this library. */
+#define CXLEMU_MEMDEV_CONFIG_VERSION 1
+
+/** What a memory device is. Sizes are bytes, multiples of 256 MiB. */
+struct cxlemu_memdev_config {
+	uint32_t version;          /**< CXLEMU_MEMDEV_CONFIG_VERSION */
+	uint32_t reserved0;        /**< zero */
+	uint64_t volatile_size;    /**< volatile-only capacity */
+	uint64_t persistent_size;  /**< persistent-only capacity */
+	/** Capacity that Set Partition Info moves between volatile and
+	 * persistent; 0 for none.  It starts volatile. */
+	uint64_t partitionable_size;
+	/** Partition alignment (multiple of 256 MiB); 0 when
+	 * partitionable_size is 0. */
+	uint64_t partition_align;
+	uint64_t lsa_size;         /**< label storage area bytes, < 4 GiB */
+	char fw_revision[16];      /**< ASCII, NUL padded */
+	/** Dynamic capacity regions, above the static capacity. */
+	uint32_t dc_nregions;
+	uint32_t reserved1;        /**< zero */
+	struct cxlemu_dc_region_desc dc[CXLEMU_DC_MAX_REGIONS]; /**< regions */
+	struct cxlemu_memdev_host host; /**< host callbacks */
+};
+
+/** A type-3 memory device. Opaque. */
+struct cxlemu_memdev;
+
+/**
+ * Fills @p cfg with defaults: version set, nothing else.
+ * @param cfg configuration to reset
+ */
+CXLEMU_EXPORT void cxlemu_memdev_config_init(struct cxlemu_memdev_config *cfg);
+
+/**
+ * Fills the capacity, label storage and dynamic capacity of @p cfg from a
+ * type-3 endpoint of a topology: its volatile and persistent sizes become
+ * the volatile-only and persistent-only capacity, its DC size one dynamic
+ * capacity region of 2 MiB blocks after them.  Host callbacks are left as
+ * they are.
+ * @param t   topology
+ * @param id  component id of a type-3 endpoint
+ * @param cfg configuration to fill
+ * @return 0, or -EINVAL when @p id is not a type-3 endpoint
+ */
+CXLEMU_EXPORT int cxlemu_memdev_config_from_topo(const struct cxlemu_topo *t,
+						 uint32_t id,
+						 struct cxlemu_memdev_config *cfg);
+
+/**
+ * Creates a memory device.
+ * @param ctx context (clock, logging); may be NULL
+ * @param cfg configuration, copied
+ * @param out receives the device, owned by the caller; free it after every
+ *            CCI that points at it
+ * @return 0, -EINVAL (the log says why), -ENOMEM
+ */
+CXLEMU_EXPORT int cxlemu_memdev_new(struct cxlemu_ctx *ctx,
+				    const struct cxlemu_memdev_config *cfg,
+				    struct cxlemu_memdev **out);
+
+/**
+ * Frees a memory device.
+ * @param md the device, or NULL
+ */
+CXLEMU_EXPORT void cxlemu_memdev_free(struct cxlemu_memdev *md);
+
+/**
+ * Conventional (cold) reset: a pending partition change takes effect.
+ * @param md the device
+ */
+CXLEMU_EXPORT void cxlemu_memdev_reset(struct cxlemu_memdev *md);
+
+/**
+ * Whether media is disabled (a sanitize or secure erase in progress); the
+ * front-end then fails accesses to device memory.
+ * @param md the device
+ * @return true while media is disabled
+ */
+CXLEMU_EXPORT bool cxlemu_memdev_media_disabled(const struct cxlemu_memdev *md);
+
+/** Health and error counters the host can set (8.2.9.9.3.1). */
+struct cxlemu_memdev_health {
+	uint8_t health_status;   /**< bit 0 maintenance needed, 1 perf degraded, 2 replace */
+	uint8_t media_status;    /**< 0 normal, 1 not ready, 2 write persistency lost, ... */
+	uint8_t life_used;       /**< percent, 0..100, or 0xff not implemented */
+	uint8_t reserved;        /**< zero */
+	int16_t temperature;     /**< degrees Celsius, or 0x7fff not implemented */
+	uint16_t reserved2;      /**< zero */
+	uint32_t corrected_volatile;   /**< corrected volatile error count */
+	uint32_t corrected_persistent; /**< corrected persistent error count */
+};
+
+/**
+ * Sets what Get Health Info reports (life used, temperature, counters).
+ * Alerts configured with Set Alert Configuration are evaluated against it.
+ * @param md the device
+ * @param h  values, copied
+ * @return 0, or -EINVAL for life used above 100 (other than 0xff)
+ */
+CXLEMU_EXPORT int cxlemu_memdev_set_health(struct cxlemu_memdev *md,
+					   const struct cxlemu_memdev_health *h);
+
+/**
+ * Records a shutdown: a device whose shutdown state is dirty at that point
+ * counts a dirty shutdown (Get Health Info) and stays dirty until software
+ * marks it clean again with Set Shutdown State.
+ * @param md the device
+ */
+CXLEMU_EXPORT void cxlemu_memdev_shutdown(struct cxlemu_memdev *md);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CXLEMU_MEMDEV_H */
