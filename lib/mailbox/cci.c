@@ -146,6 +146,11 @@ int cci_bg_abort(struct cxlemu_cci *cci)
 	return CXLEMU_MBOX_SUCCESS;
 }
 
+bool cci_cmd_available(const struct cxlemu_cci *cci, const struct cci_cmd *c)
+{
+	return (c->ccis & cci->cfg.kind) && (!(c->flags & F_MEMDEV) || cci->md);
+}
+
 static const struct cci_cmd *find_cmd(uint16_t opcode)
 {
 	size_t i;
@@ -168,7 +173,7 @@ int cxlemu_cci_execute(struct cxlemu_cci *cci, uint16_t opcode, const void *in,
 		return -EINVAL;
 	*out_len = 0;
 	c = find_cmd(opcode);
-	if (!c || !(c->ccis & cci->cfg.kind) || ((c->flags & F_MEMDEV) && !cci->md)) {
+	if (!c || !cci_cmd_available(cci, c)) {
 		cxlemu_dbg(cci->ctx, "cci: opcode 0x%04x unsupported here", opcode);
 		return CXLEMU_MBOX_UNSUPPORTED;
 	}

@@ -98,6 +98,9 @@ struct cci_bg_ops {
 int cci_bg_start(struct cxlemu_cci *cci, uint16_t opcode, uint64_t dur_ns,
 		 const struct cci_bg_ops *ops);
 
+/* Whether this CCI runs @c (its kind, and a memdev if it needs one). */
+bool cci_cmd_available(const struct cxlemu_cci *cci, const struct cci_cmd *c);
+
 /* Request Abort Background Operation on this CCI's operation. */
 int cci_bg_abort(struct cxlemu_cci *cci);
 

@@ -22,7 +22,7 @@ static size_t cel_size(const struct cxlemu_cci *cci)
 	size_t i, n = 0;
 
 	for (i = 0; i < cxlemu_cci_ncmds; i++)
-		n += (cxlemu_cci_cmds[i].ccis & cci->cfg.kind) != 0;
+		n += cci_cmd_available(cci, &cxlemu_cci_cmds[i]);
 	return 4 * n;
 }
 
@@ -60,7 +60,7 @@ int cci_get_log(struct cxlemu_cci *cci, const uint8_t *in, size_t in_len,
 		uint8_t e[4];
 		unsigned int k;
 
-		if (!(c->ccis & cci->cfg.kind))
+		if (!cci_cmd_available(cci, c))
 			continue;
 		e[0] = (uint8_t)c->opcode;
 		e[1] = (uint8_t)(c->opcode >> 8);
