@@ -539,6 +539,142 @@ static void test_shutdown_security(void **state)
 	mb_free(m);
 }
 
+/*
+ * A command through the mailbox registers as Linux's cxl_pci sends it
+ * (__cxl_pci_mbox_send_cmd): payload in, command register, doorbell, wait
+ * for the doorbell to clear, return code from the status register, output
+ * length from the command register, payload out.
+ */
+static int reg_cmd(struct mb *m, uint16_t opcode, const uint8_t *in, size_t in_len,
+		   uint8_t *out, size_t *out_len)
+{
+	uint64_t v;
+	size_t i;
+
+	assert_int_equal(cxlemu_cci_reg_read(m->cci, 0x04, 4, &v), 0);
+	assert_int_equal(v & 1, 0);                     /* doorbell idle */
+	for (i = 0; i < in_len; i++)
+		assert_int_equal(cxlemu_cci_reg_write(m->cci, 0x20 + (uint32_t)i, 1, in[i]), 0);
+	assert_int_equal(cxlemu_cci_reg_write(m->cci, 0x08, 8,
+					      opcode | (uint64_t)in_len << 16), 0);
+	assert_int_equal(cxlemu_cci_reg_write(m->cci, 0x04, 4, 1), 0);
+	assert_int_equal(cxlemu_cci_reg_read(m->cci, 0x04, 4, &v), 0);
+	assert_int_equal(v & 1, 0);
+	assert_int_equal(cxlemu_cci_reg_read(m->cci, 0x08, 8, &v), 0);
+	assert_int_equal(v & 0xffff, opcode);
+	*out_len = (size_t)(v >> 16 & 0x1fffff);
+	for (i = 0; i + 8 <= *out_len; i += 8) {
+		assert_int_equal(cxlemu_cci_reg_read(m->cci, 0x20 + (uint32_t)i, 8, &v), 0);
+		for (unsigned int k = 0; k < 8; k++)
+			out[i + k] = (uint8_t)(v >> (8 * k));
+	}
+	for (; i < *out_len; i++) {
+		assert_int_equal(cxlemu_cci_reg_read(m->cci, 0x20 + (uint32_t)i, 1, &v), 0);
+		out[i] = (uint8_t)v;
+	}
+	assert_int_equal(cxlemu_cci_reg_read(m->cci, 0x10, 8, &v), 0);
+	return (int)(v >> 32 & 0xffff);
+}
+
+/* What Linux does at probe (cxl_pci_probe and cxl_mem probe), in order. */
+static void test_linux_probe(void **state)
+{
+	static const uint8_t cel[16] = { 0x0d, 0xa9, 0xc0, 0xb5, 0xbf, 0x41, 0x4b, 0x78,
+					 0x8f, 0x79, 0x96, 0xb1, 0x62, 0x3b, 0x3f, 0x17 };
+	struct mb *m = mb_new();
+	uint8_t in[64], *out = malloc(4096), *lsa = malloc(128 << 10);
+	size_t len, i, ncel, got;
+	uint32_t cel_size, lsa_size, payload;
+	uint64_t v;
+	uint8_t seen[0x10000 / 8];
+
+	(void)state;
+	assert_non_null(out);
+	assert_non_null(lsa);
+	memset(seen, 0, sizeof(seen));
+	/* Mailbox capabilities: payload size. */
+	assert_int_equal(cxlemu_cci_reg_read(m->cci, 0x00, 4, &v), 0);
+	payload = 1u << (v & 0x1f);
+	assert_int_equal(payload, 4096);
+	/* Get Supported Logs, then the CEL in payload-sized pieces. */
+	assert_int_equal(reg_cmd(m, 0x0400, NULL, 0, out, &len), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(test_le(out, 2), 1);
+	assert_memory_equal(out + 8, cel, 16);
+	cel_size = (uint32_t)test_le(out + 24, 4);
+	for (got = 0; got < cel_size; got += len) {
+		uint32_t chunk = cel_size - (uint32_t)got < 256 ? cel_size - (uint32_t)got : 256;
+
+		memcpy(in, cel, 16);
+		for (i = 0; i < 4; i++) {
+			in[16 + i] = (uint8_t)(got >> (8 * i));
+			in[20 + i] = (uint8_t)(chunk >> (8 * i));
+		}
+		assert_int_equal(reg_cmd(m, 0x0401, in, 24, out, &len), CXLEMU_MBOX_SUCCESS);
+		assert_int_equal(len, chunk);
+		for (i = 0; i < len; i += 4) {
+			uint16_t op = (uint16_t)test_le(out + i, 2);
+
+			seen[op / 8] |= (uint8_t)(1u << (op % 8));
+		}
+	}
+	ncel = cel_size / 4;
+	assert_true(ncel >= 20);
+	/* Linux needs these to bring up a memdev. */
+	assert_true(seen[0x4000 / 8] & 1 << (0x4000 % 8));
+	assert_true(seen[0x4100 / 8] & 1 << (0x4100 % 8));
+	assert_true(seen[0x4102 / 8] & 1 << (0x4102 % 8));
+	assert_true(seen[0x4103 / 8] & 1 << (0x4103 % 8));
+	assert_true(seen[0x4200 / 8] & 1 << (0x4200 % 8));
+	/* Identify Memory Device, partition info. */
+	assert_int_equal(reg_cmd(m, 0x4000, NULL, 0, out, &len), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(len, 0x45);
+	assert_int_equal(test_le(out + 0x10, 8), 5);
+	lsa_size = (uint32_t)test_le(out + 0x38, 4);
+	assert_int_equal(lsa_size, 128 << 10);
+	assert_int_equal(reg_cmd(m, 0x4100, NULL, 0, out, &len), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(len, 0x20);
+	assert_int_equal(test_le(out, 8), 4);
+	assert_int_equal(test_le(out + 8, 8), 1);
+	/* Set Timestamp from the host clock. */
+	for (i = 0; i < 8; i++)
+		in[i] = (uint8_t)(UINT64_C(1700000000000000000) >> (8 * i));
+	assert_int_equal(reg_cmd(m, 0x0301, in, 8, out, &len), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(len, 0);
+	/* The label area (nvdimm reads it all), in payload-sized pieces less
+	 * the Get LSA header, after writing a label. */
+	memset(in, 0, 8);
+	in[0] = 0x40;
+	memcpy(in + 8, "namespace-label!", 16);
+	assert_int_equal(reg_cmd(m, 0x4103, in, 24, out, &len), CXLEMU_MBOX_SUCCESS);
+	for (got = 0; got < lsa_size; got += len) {
+		uint32_t chunk = payload - 8 < lsa_size - got ? payload - 8 :
+								 lsa_size - (uint32_t)got;
+
+		for (i = 0; i < 4; i++) {
+			in[i] = (uint8_t)(got >> (8 * i));
+			in[4 + i] = (uint8_t)(chunk >> (8 * i));
+		}
+		assert_int_equal(reg_cmd(m, 0x4102, in, 8, out, &len), CXLEMU_MBOX_SUCCESS);
+		assert_int_equal(len, chunk);
+		memcpy(lsa + got, out, len);
+	}
+	assert_memory_equal(lsa + 0x40, "namespace-label!", 16);
+	assert_int_equal(lsa[0x3f], 0);
+	/* Health for `cxl list -H`. */
+	assert_int_equal(reg_cmd(m, 0x4200, NULL, 0, out, &len), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(len, 0x12);
+	assert_int_equal(reg_cmd(m, 0x4500, NULL, 0, out, &len), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(len, 4);
+	/* An unknown command leaves the mailbox usable. */
+	assert_int_equal(reg_cmd(m, 0xcafe, NULL, 0, out, &len), CXLEMU_MBOX_UNSUPPORTED);
+	assert_int_equal(len, 0);
+	assert_int_equal(reg_cmd(m, 0x0001, NULL, 0, out, &len), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(len, 18);
+	free(out);
+	free(lsa);
+	mb_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -550,6 +686,7 @@ int main(void)
 		cmocka_unit_test(test_lsa),
 		cmocka_unit_test(test_health_alerts),
 		cmocka_unit_test(test_shutdown_security),
+		cmocka_unit_test(test_linux_probe),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
