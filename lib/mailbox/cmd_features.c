@@ -175,6 +175,7 @@ HANDLER(cci_get_supported_features)
 	unsigned int start = (unsigned int)get_le(in + 4, 2), n, i;
 	size_t fit;
 
+	(void)cci;
 	(void)in_len;
 	if (count < SUP_HDR || start >= MD_FEATURES)
 		return CXLEMU_MBOX_INVALID_INPUT;
