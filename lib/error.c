@@ -31,6 +31,10 @@ const char *cxlemu_strerror(int err)
 		return "not supported";
 	case -EIO:
 		return "input/output error";
+	case -EBADMSG:
+		return "malformed message dropped";
+	case -EPROTONOSUPPORT:
+		return "message type not answered here";
 	default:
 		return "unknown error";
 	}

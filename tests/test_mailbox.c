@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "mbox_util.h"
 #include "testutil.h"
 
 static uint64_t fake_ns;
@@ -379,6 +380,243 @@ static void test_cci_messages(void **state)
 	cxlemu_cci_free(cci);
 }
 
+/* Get Log Capabilities, Clear Log, Get Supported Logs Sub-List. */
+static void test_log_commands(void **state)
+{
+	struct cxlemu_cci *cci = mk(CXLEMU_CCI_SWITCH, 256);
+	uint8_t out[4096], in[17], bad[16];
+	uint32_t size;
+	size_t len;
+	unsigned int i;
+
+	(void)state;
+	memcpy(bad, cel_uuid, 16);
+	bad[0] ^= 0x80;
+	assert_int_equal(run(cci, 0x0400, NULL, 0, out, &len), CXLEMU_MBOX_SUCCESS);
+	size = (uint32_t)test_le(out + 24, 4);
+	/* Capabilities of the CEL: persistent only (no clear, no populate). */
+	memcpy(in, cel_uuid, 16);
+	memset(out, 0xee, 8);
+	assert_int_equal(run(cci, 0x0402, in, 16, out, &len), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(len, 4);
+	assert_int_equal(test_le(out, 4), 1u << 3);
+	assert_int_equal(run(cci, 0x0402, bad, 16, out, &len), CXLEMU_MBOX_INVALID_LOG);
+	assert_int_equal(len, 0);
+	assert_int_equal(run(cci, 0x0402, in, 15, out, &len), CXLEMU_MBOX_INVALID_PAYLOAD_LENGTH);
+	assert_int_equal(run(cci, 0x0402, in, 17, out, &len), CXLEMU_MBOX_INVALID_PAYLOAD_LENGTH);
+	/* Clear Log: the CEL cannot be cleared; unknown logs. */
+	assert_int_equal(run(cci, 0x0403, in, 16, out, &len), CXLEMU_MBOX_INVALID_INPUT);
+	assert_int_equal(run(cci, 0x0403, bad, 16, out, &len), CXLEMU_MBOX_INVALID_LOG);
+	assert_int_equal(run(cci, 0x0403, in, 0, out, &len), CXLEMU_MBOX_INVALID_PAYLOAD_LENGTH);
+	assert_int_equal(run(cci, 0x0400, NULL, 0, out, &len), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(test_le(out + 24, 4), size);
+	/* Sub-list: up to 5 from index 0 gives the one log. */
+	in[0] = 5;
+	in[1] = 0;
+	memset(out, 0xee, 64);
+	assert_int_equal(run(cci, 0x0405, in, 2, out, &len), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(len, 8 + 20);
+	assert_int_equal(out[0], 1);
+	assert_int_equal(out[1], 0);
+	assert_int_equal(test_le(out + 2, 2), 1);
+	assert_int_equal(out[4], 0);
+	for (i = 5; i < 8; i++)
+		assert_int_equal(out[i], 0);
+	assert_memory_equal(out + 8, cel_uuid, 16);
+	assert_int_equal(test_le(out + 24, 4), size);
+	in[0] = 0;
+	assert_int_equal(run(cci, 0x0405, in, 2, out, &len), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(len, 8);
+	assert_int_equal(out[0], 0);
+	assert_int_equal(test_le(out + 2, 2), 1);
+	in[0] = 5;
+	in[1] = 1;
+	assert_int_equal(run(cci, 0x0405, in, 2, out, &len), CXLEMU_MBOX_INVALID_INPUT);
+	in[1] = 0xff;
+	assert_int_equal(run(cci, 0x0405, in, 2, out, &len), CXLEMU_MBOX_INVALID_INPUT);
+	assert_int_equal(run(cci, 0x0405, in, 1, out, &len), CXLEMU_MBOX_INVALID_PAYLOAD_LENGTH);
+	assert_int_equal(run(cci, 0x0405, in, 3, out, &len), CXLEMU_MBOX_INVALID_PAYLOAD_LENGTH);
+	in[1] = 0;
+	assert_int_equal(cxlemu_cci_execute(cci, 0x0405, in, 2, out, 27, &len),
+			 CXLEMU_MBOX_INTERNAL_ERROR);
+	assert_int_equal(cxlemu_cci_execute(cci, 0x0402, cel_uuid, 16, out, 3, &len),
+			 CXLEMU_MBOX_INTERNAL_ERROR);
+	cxlemu_cci_free(cci);
+}
+
+/* An MCTP message: type byte, then a CCI message. */
+static size_t mctp_msg(uint8_t *m, uint8_t type, uint8_t tag, uint16_t op, const void *pl,
+		       size_t len)
+{
+	m[0] = type;
+	return 1 + msg(m + 1, 0, tag, op, pl, len, (uint32_t)len);
+}
+
+static void test_mctp_framing(void **state)
+{
+	struct cxlemu_cci *sw = mk(CXLEMU_CCI_SWITCH, 512), *ld = mk(CXLEMU_CCI_LD_FM, 512);
+	struct cxlemu_cci *ep = mk(CXLEMU_CCI_MCTP, 512), *mbx = mk(CXLEMU_CCI_MAILBOX, 512);
+	uint8_t req[64], rsp[1024];
+	size_t n, len;
+
+	(void)state;
+	/* Which type each kind answers. */
+	assert_int_equal(cxlemu_mctp_type(sw), CXLEMU_MCTP_TYPE_FM_API);
+	assert_int_equal(cxlemu_mctp_type(ld), CXLEMU_MCTP_TYPE_FM_API);
+	assert_int_equal(cxlemu_mctp_type(ep), CXLEMU_MCTP_TYPE_CCI);
+	assert_int_equal(cxlemu_mctp_type(mbx), -EINVAL);
+	assert_int_equal(cxlemu_mctp_type(NULL), -EINVAL);
+	assert_int_equal(CXLEMU_MCTP_TYPE_FM_API, 0x07);
+	assert_int_equal(CXLEMU_MCTP_TYPE_CCI, 0x08);
+	/* Identify on a switch over FM API: type byte echoed, then the
+	 * response message. */
+	n = mctp_msg(req, 0x07, 0x33, 0x0001, NULL, 0);
+	assert_int_equal(n, 13);
+	assert_int_equal(cxlemu_mctp_message(sw, req, n, rsp, sizeof(rsp), &len), 0);
+	assert_int_equal(len, 1 + 12 + 18);
+	assert_int_equal(rsp[0], 0x07);
+	assert_int_equal(rsp[1], 1);
+	assert_int_equal(rsp[2], 0x33);
+	assert_int_equal(test_le(rsp + 4, 2), 0x0001);
+	assert_int_equal(test_le(rsp + 6, 3), 18);
+	assert_int_equal(test_le(rsp + 9, 2), 0);
+	assert_int_equal(test_le(rsp + 13, 2), 0x8086);
+	/* The same on a type-3 endpoint over the component type. */
+	n = mctp_msg(req, 0x08, 0x34, 0x0001, NULL, 0);
+	assert_int_equal(cxlemu_mctp_message(ep, req, n, rsp, sizeof(rsp), &len), 0);
+	assert_int_equal(rsp[0], 0x08);
+	assert_int_equal(rsp[2], 0x34);
+	/* Wrong types: dropped. */
+	memset(rsp, 0xee, 16);
+	assert_int_equal(cxlemu_mctp_message(ep, (uint8_t[]){ 0x07 }, 1, rsp, sizeof(rsp), &len),
+			 -EPROTONOSUPPORT);
+	n = mctp_msg(req, 0x07, 1, 0x0001, NULL, 0);
+	assert_int_equal(cxlemu_mctp_message(ep, req, n, rsp, sizeof(rsp), &len), -EPROTONOSUPPORT);
+	assert_int_equal(len, 0);
+	assert_int_equal(rsp[0], 0xee);
+	req[0] = 0x08;
+	assert_int_equal(cxlemu_mctp_message(sw, req, n, rsp, sizeof(rsp), &len), -EPROTONOSUPPORT);
+	assert_int_equal(cxlemu_mctp_message(mbx, req, n, rsp, sizeof(rsp), &len), -EPROTONOSUPPORT);
+	req[0] = 0x00;
+	assert_int_equal(cxlemu_mctp_message(sw, req, n, rsp, sizeof(rsp), &len), -EPROTONOSUPPORT);
+	req[0] = 0x7f;
+	assert_int_equal(cxlemu_mctp_message(sw, req, n, rsp, sizeof(rsp), &len), -EPROTONOSUPPORT);
+	/* Integrity check set: dropped, for the right type too. */
+	req[0] = 0x87;
+	assert_int_equal(cxlemu_mctp_message(sw, req, n, rsp, sizeof(rsp), &len), -EBADMSG);
+	assert_int_equal(len, 0);
+	/* Short messages, responses, nothing at all. */
+	req[0] = 0x07;
+	assert_int_equal(cxlemu_mctp_message(sw, req, 0, rsp, sizeof(rsp), &len), -EBADMSG);
+	assert_int_equal(cxlemu_mctp_message(sw, req, 1, rsp, sizeof(rsp), &len), -EBADMSG);
+	assert_int_equal(cxlemu_mctp_message(sw, req, 12, rsp, sizeof(rsp), &len), -EBADMSG);
+	req[1] = 1;
+	assert_int_equal(cxlemu_mctp_message(sw, req, n, rsp, sizeof(rsp), &len), -EBADMSG);
+	assert_int_equal(len, 0);
+	req[1] = 0;
+	/* A length field that disagrees: answered with Invalid Payload Length. */
+	assert_int_equal(cxlemu_mctp_message(sw, req, n + 1, rsp, sizeof(rsp), &len), 0);
+	assert_int_equal(len, 13);
+	assert_int_equal(test_le(rsp + 9, 2), CXLEMU_MBOX_INVALID_PAYLOAD_LENGTH);
+	/* A response buffer too small for the output, or for any response. */
+	assert_int_equal(cxlemu_mctp_message(sw, req, n, rsp, 20, &len), 0);
+	assert_int_equal(len, 13);
+	assert_int_equal(test_le(rsp + 9, 2), CXLEMU_MBOX_INTERNAL_ERROR);
+	assert_int_equal(cxlemu_mctp_message(sw, req, n, rsp, 12, &len), -EINVAL);
+	/* Misuse. */
+	assert_int_equal(cxlemu_mctp_message(NULL, req, n, rsp, sizeof(rsp), &len), -EINVAL);
+	assert_int_equal(cxlemu_mctp_message(sw, NULL, n, rsp, sizeof(rsp), &len), -EINVAL);
+	assert_int_equal(cxlemu_mctp_message(sw, req, n, NULL, sizeof(rsp), &len), -EINVAL);
+	assert_int_equal(cxlemu_mctp_message(sw, req, n, rsp, sizeof(rsp), NULL), -EINVAL);
+	assert_true(strcmp(cxlemu_strerror(-EBADMSG), "unknown error") != 0);
+	assert_true(strcmp(cxlemu_strerror(-EPROTONOSUPPORT), "unknown error") != 0);
+	cxlemu_cci_free(sw);
+	cxlemu_cci_free(ld);
+	cxlemu_cci_free(ep);
+	cxlemu_cci_free(mbx);
+}
+
+/* Several commands to a type-3 device's MCTP endpoint, sharing the device
+ * with its mailbox: firmware transfer in the background, features, logs. */
+static void test_mctp_round_trip(void **state)
+{
+	struct mb *m = mb_new();
+	struct cxlemu_cci_config c = m->ccfg;
+	struct cxlemu_cci *ep;
+	static uint8_t req[0x200], rsp[0x400], pl[0x100];
+	size_t n, len;
+	uint8_t tag = 0;
+
+	(void)state;
+	c.kind = CXLEMU_CCI_MCTP;
+	c.payload_size = 512;
+	assert_int_equal(cxlemu_cci_new(m->ctx, &c, &ep), 0);
+#define RT(op, p, l, want_rc)                                                         \
+	do {                                                                          \
+		n = mctp_msg(req, 0x08, ++tag, (op), (p), (l));                       \
+		assert_int_equal(cxlemu_mctp_message(ep, req, n, rsp, sizeof(rsp), &len), 0); \
+		assert_int_equal(rsp[0], 0x08);                                       \
+		assert_int_equal(rsp[1], 1);                                          \
+		assert_int_equal(rsp[2], tag);                                        \
+		assert_int_equal(test_le(rsp + 4, 2), (op));                          \
+		assert_int_equal(test_le(rsp + 9, 2), (want_rc));                     \
+		assert_int_equal(test_le(rsp + 6, 3), len - 13);                      \
+	} while (0)
+	/* Identify Memory Device: the running firmware's revision. */
+	RT(0x4000, NULL, 0, CXLEMU_MBOX_SUCCESS);
+	assert_memory_equal(rsp + 13, "cxlemu fw 1.0", 13);
+	/* Get FW Info. */
+	RT(0x0200, NULL, 0, CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(len, 13 + 0x50);
+	assert_int_equal(rsp[13], 4);
+	assert_int_equal(rsp[14], 1);
+	/* A full firmware transfer: background, polled through MCTP. */
+	memset(pl, 0, sizeof(pl));
+	pl[0] = 0;    /* full */
+	pl[1] = 2;    /* slot */
+	memset(pl + 0x80, 0x5a, 0x80);
+	RT(0x0201, pl, 0x100, CXLEMU_MBOX_BG_STARTED);
+	RT(0x0002, NULL, 0, CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(rsp[13] & 1, 1);
+	assert_int_equal(test_le(rsp + 15, 2), 0x0201);
+	mb_advance(m, UINT64_C(10000000));
+	cxlemu_cci_poll(ep);
+	RT(0x0002, NULL, 0, CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(rsp[13] & 1, 0);
+	assert_int_equal(test_le(rsp + 17, 2), CXLEMU_MBOX_SUCCESS);
+	/* The mailbox sees the new slot. */
+	assert_int_equal(mb_run(m, 0x0200, NULL, 0), CXLEMU_MBOX_SUCCESS);
+	assert_memory_equal(m->out + 0x20, "img-", 4);
+	/* Features: set through MCTP, read through the mailbox. */
+	assert_int_equal(mb_run(m, 0x0500, (uint8_t[]){ 8, 0, 0, 0, 0, 0, 0, 0 }, 8),
+			 CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(test_le(m->out + 2, 2), 2);
+	RT(0x0500, ((uint8_t[]){ 200, 0, 0, 0, 0, 0, 0, 0 }), 8, CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(len, 13 + 8 + 96);
+	memset(pl, 0, 0x22);
+	memcpy(pl, rsp + 13 + 8, 16); /* the first feature's UUID */
+	pl[0x16] = rsp[13 + 8 + 0x1b]; /* its set version */
+	pl[0x20] = 48;
+	pl[0x21] = 1;
+	RT(0x0502, pl, 0x22, CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(len, 13);
+	memset(pl + 16, 0, 5);
+	pl[18] = 4;
+	assert_int_equal(mb_run(m, 0x0501, pl, 21), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(m->out[1], 48);
+	assert_int_equal(m->out[3], 1);
+	/* Logs. */
+	RT(0x0402, cel_uuid, 16, CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(test_le(rsp + 13, 4), 8);
+	RT(0x0403, cel_uuid, 16, CXLEMU_MBOX_INVALID_INPUT);
+	assert_int_equal(len, 13);
+	/* A command no MCTP endpoint runs here. */
+	RT(0x7777, NULL, 0, CXLEMU_MBOX_UNSUPPORTED);
+#undef RT
+	cxlemu_cci_free(ep);
+	mb_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -389,6 +627,9 @@ int main(void)
 		cmocka_unit_test(test_register_session),
 		cmocka_unit_test(test_cci_kinds),
 		cmocka_unit_test(test_cci_messages),
+		cmocka_unit_test(test_log_commands),
+		cmocka_unit_test(test_mctp_framing),
+		cmocka_unit_test(test_mctp_round_trip),
 	};
 	struct cxlemu_host_ops ops = { .version = CXLEMU_HOST_OPS_VERSION, .now_ns = clock_ns };
 	int rc;

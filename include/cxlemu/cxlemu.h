@@ -14,5 +14,6 @@
 #include <cxlemu/acpi.h>
 #include <cxlemu/memdev.h>
 #include <cxlemu/mailbox.h>
+#include <cxlemu/mctp.h>
 
 #endif /* CXLEMU_CXLEMU_H */

@@ -105,7 +105,9 @@ struct cxlemu_memdev_config {
 	 * partitionable_size is 0. */
 	uint64_t partition_align;
 	uint64_t lsa_size;         /**< label storage area bytes, < 4 GiB */
-	char fw_revision[16];      /**< ASCII, NUL padded */
+	/** Revision of the firmware in slot 1, which runs at creation:
+	 * ASCII, NUL padded (8.2.9.3.1). */
+	char fw_revision[16];
 	/** Dynamic capacity regions, above the static capacity. */
 	uint32_t dc_nregions;
 	uint32_t reserved1;        /**< zero */
@@ -156,7 +158,10 @@ CXLEMU_EXPORT int cxlemu_memdev_new(struct cxlemu_ctx *ctx,
 CXLEMU_EXPORT void cxlemu_memdev_free(struct cxlemu_memdev *md);
 
 /**
- * Conventional (cold) reset: a pending partition change takes effect.
+ * Conventional (cold) reset: a pending partition change takes effect, a
+ * firmware slot staged by Activate FW becomes the running one, features
+ * return to their saved values, and firmware or feature transfers started
+ * on the mailbox are aborted (8.2.9.3.2).
  * @param md the device
  */
 CXLEMU_EXPORT void cxlemu_memdev_reset(struct cxlemu_memdev *md);

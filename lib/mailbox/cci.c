@@ -71,6 +71,8 @@ void cxlemu_cci_free(struct cxlemu_cci *cci)
 {
 	if (!cci)
 		return;
+	if (cci->md)
+		md_cci_gone(cci->md, cci);
 	free(cci->payload);
 	free(cci);
 }

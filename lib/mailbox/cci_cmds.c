@@ -20,6 +20,12 @@ const struct cci_cmd cxlemu_cci_cmds[] = {
 	{ 0x0004, "Set Response Message Limit", cci_set_resp_limit, IN_EXACT, 1,
 	  EFFECT_CONFIG_CHANGE_IMMEDIATE, ALL, 0 },
 	{ 0x0005, "Request Abort Background Operation", cci_abort_bg, IN_EXACT, 0, 0, ALL, 0 },
+	/* Firmware update (8.2.9.3): the memory device's slots. */
+	{ 0x0200, "Get FW Info", cci_get_fw_info, IN_EXACT, 0, 0, MD, F_MEMDEV },
+	{ 0x0201, "Transfer FW", cci_transfer_fw, IN_MIN, 0x80,
+	  CFG_RESET | EFFECT_BACKGROUND, MD, F_MEMDEV },
+	{ 0x0202, "Activate FW", cci_activate_fw, IN_EXACT, 2, CFG_RESET | CFG_NOW, MD,
+	  F_MEMDEV },
 	/* Timestamp (8.2.9.4). */
 	{ 0x0300, "Get Timestamp", cci_get_timestamp, IN_EXACT, 0, 0, ALL, 0 },
 	{ 0x0301, "Set Timestamp", cci_set_timestamp, IN_EXACT, 8,
@@ -27,6 +33,16 @@ const struct cci_cmd cxlemu_cci_cmds[] = {
 	/* Logs (8.2.9.5). */
 	{ 0x0400, "Get Supported Logs", cci_get_supported_logs, IN_EXACT, 0, 0, ALL, 0 },
 	{ 0x0401, "Get Log", cci_get_log, IN_EXACT, 0x18, 0, ALL, 0 },
+	{ 0x0402, "Get Log Capabilities", cci_get_log_caps, IN_EXACT, 0x10, 0, ALL, 0 },
+	{ 0x0403, "Clear Log", cci_clear_log, IN_EXACT, 0x10, EFFECT_LOG_CHANGE_IMMEDIATE,
+	  ALL, 0 },
+	{ 0x0405, "Get Supported Logs Sub-List", cci_get_supported_logs_sublist, IN_EXACT, 2,
+	  0, ALL, 0 },
+	/* Features (8.2.9.6): the memory device's features. */
+	{ 0x0500, "Get Supported Features", cci_get_supported_features, IN_EXACT, 8, 0, MD,
+	  F_MEMDEV },
+	{ 0x0501, "Get Feature", cci_get_feature, IN_EXACT, 0x15, 0, MD, F_MEMDEV },
+	{ 0x0502, "Set Feature", cci_set_feature, IN_MIN, 0x20, CFG_NOW, MD, F_MEMDEV },
 	/* Memory device: identify (8.2.9.9.1), capacity config and label
 	 * storage (8.2.9.9.2), health and alerts (8.2.9.9.3), security
 	 * (8.2.9.9.6). */

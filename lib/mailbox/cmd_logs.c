@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Logs (CXL 3.1 8.2.9.5): Get Supported Logs and Get Log for the Command
+ * Logs (CXL 3.1 8.2.9.5): Get Supported Logs, Get Log, Get Log
+ * Capabilities, Clear Log and Get Supported Logs Sub-List for the Command
  * Effects Log, which is generated from the command table.
  */
 #include <string.h>
@@ -71,5 +72,64 @@ int cci_get_log(struct cxlemu_cci *cci, const uint8_t *in, size_t in_len,
 				out->buf[pos - off] = e[k];
 	}
 	out->len = len;
+	return CXLEMU_MBOX_SUCCESS;
+}
+
+/* Get Log Capabilities parameter flags (Table 8-78). */
+#define LOG_CAP_CLEAR (1u << 0)
+#define LOG_CAP_POPULATE (1u << 1)
+#define LOG_CAP_AUTO_POPULATE (1u << 2)
+#define LOG_CAP_PERSISTENT (1u << 3)
+
+/* Get Log Capabilities (0402h): Log Identifier in, 4 bytes of parameter
+ * flags out.  The CEL is fixed by the command table: neither clearable
+ * nor populated, the same after a cold reset.  Unknown logs: Invalid Log. */
+HANDLER(cci_get_log_caps)
+{
+	(void)cci;
+	(void)in_len;
+	if (memcmp(in, cel_uuid, 16))
+		return CXLEMU_MBOX_INVALID_LOG;
+	return cci_put(out, 0, LOG_CAP_PERSISTENT, 4) ? CXLEMU_MBOX_SUCCESS :
+							CXLEMU_MBOX_INTERNAL_ERROR;
+}
+
+/* Clear Log (0403h): Log Identifier in.  A log whose capabilities do not
+ * include Clear Log (the CEL) is refused with Invalid Input; unknown logs
+ * are Invalid Log. */
+HANDLER(cci_clear_log)
+{
+	(void)cci;
+	(void)in_len;
+	(void)out;
+	if (memcmp(in, cel_uuid, 16))
+		return CXLEMU_MBOX_INVALID_LOG;
+	return CXLEMU_MBOX_INVALID_INPUT;
+}
+
+/* Get Supported Logs Sub-List (0405h): Maximum Number of Supported Log
+ * Entries and Start Log Entry Index in; number returned, total, start
+ * index, then 20-byte entries out.  A start index past the last log is
+ * Invalid Input. */
+HANDLER(cci_get_supported_logs_sublist)
+{
+	unsigned int max = in[0], start = in[1], total = 1, n, i;
+
+	(void)in_len;
+	if (start >= total)
+		return CXLEMU_MBOX_INVALID_INPUT;
+	n = total - start < max ? total - start : max;
+	if (out->cap < 8 + 20 * (size_t)n)
+		return CXLEMU_MBOX_INTERNAL_ERROR;
+	memset(out->buf, 0, 8 + 20 * (size_t)n);
+	out->buf[0] = (uint8_t)n;
+	put_le(out->buf + 2, total, 2);
+	out->buf[4] = (uint8_t)start;
+	for (i = 0; i < n; i++) {
+		/* Only the CEL (index 0) exists. */
+		memcpy(out->buf + 8 + 20 * i, cel_uuid, 16);
+		put_le(out->buf + 8 + 20 * i + 16, cel_size(cci), 4);
+	}
+	out->len = 8 + 20 * (size_t)n;
 	return CXLEMU_MBOX_SUCCESS;
 }

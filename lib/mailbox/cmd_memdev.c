@@ -30,7 +30,8 @@ HANDLER(cci_identify_memdev)
 	if (out->cap < 0x45)
 		return CXLEMU_MBOX_INTERNAL_ERROR;
 	memset(out->buf, 0, 0x45);
-	memcpy(out->buf, c->fw_revision, sizeof(c->fw_revision));
+	/* The revision of the running firmware slot (8.2.9.3). */
+	memcpy(out->buf, md->fw.rev[md->fw.active - 1], MD_FW_REV_LEN);
 	ok = cci_put(out, 0x10, UNITS(total), 8) &&
 	     cci_put(out, 0x18, UNITS(c->volatile_size), 8) &&
 	     cci_put(out, 0x20, UNITS(c->persistent_size), 8) &&

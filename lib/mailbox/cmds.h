@@ -17,6 +17,17 @@ HANDLER(cci_get_timestamp);
 HANDLER(cci_set_timestamp);
 HANDLER(cci_get_supported_logs);
 HANDLER(cci_get_log);
+HANDLER(cci_get_log_caps);
+HANDLER(cci_clear_log);
+HANDLER(cci_get_supported_logs_sublist);
+
+/* Firmware update (cmd_fw.c) and features (cmd_features.c). */
+HANDLER(cci_get_fw_info);
+HANDLER(cci_transfer_fw);
+HANDLER(cci_activate_fw);
+HANDLER(cci_get_supported_features);
+HANDLER(cci_get_feature);
+HANDLER(cci_set_feature);
 
 /* Memory device (cmd_memdev.c). */
 HANDLER(cci_identify_memdev);

@@ -148,6 +148,8 @@ int cxlemu_memdev_new(struct cxlemu_ctx *ctx, const struct cxlemu_memdev_config 
 	md->alerts.life_crit = 100;
 	md->alerts.over_crit = 100;
 	md->alerts.under_crit = -20;
+	md_fw_init(md);
+	md_features_init(md);
 	*out = md;
 	return 0;
 }
@@ -166,6 +168,22 @@ void cxlemu_memdev_reset(struct cxlemu_memdev *md)
 		return;
 	md->active_vol = md->next_vol;
 	md->active_pers = md->next_pers;
+	md_fw_reset(md);
+	md_features_reset(md);
+}
+
+void md_cci_gone(struct cxlemu_memdev *md, const void *cci)
+{
+	struct md_fw *fw = &md->fw;
+
+	if ((fw->xfer.active && fw->xfer.owner == cci) ||
+	    (fw->pending && fw->pending_cci == cci)) {
+		memset(&fw->xfer, 0, sizeof(fw->xfer));
+		fw->pending = false;
+		fw->gen++;
+	}
+	if (md->feat.xfer && md->feat.owner == cci)
+		md->feat.xfer = false;
 }
 
 bool cxlemu_memdev_media_disabled(const struct cxlemu_memdev *md)

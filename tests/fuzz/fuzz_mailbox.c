@@ -1,12 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer target: a CCI driven by any sequence of direct commands (any
- * CCI kind, opcode and payload) and mailbox register accesses (any offset,
- * width, value, doorbells).  Invariants: return codes are mailbox codes,
- * responses fit the output buffer and the response message limit, the
- * doorbell is clear after every access, the length the command register
- * reports never exceeds the payload.
+ * CCI kind, opcode and payload), CCI messages, MCTP messages and mailbox
+ * register accesses (any offset, width, value, doorbells).  Every CCI but
+ * a switch's has a memory device behind it; the clock moves 1 ms per
+ * record so background operations complete.  Invariants: return codes are
+ * mailbox codes, responses fit the output buffer and the response message
+ * limit, MCTP responses carry the request's type, the doorbell is clear
+ * after every access, the length the command register reports never
+ * exceeds the payload.
+ *
+ * Input: byte 0 picks the kind (bits 1:0) and payload size; then records
+ * of op, opcode (2 bytes), n, and n bytes: op F8h-FFh an MCTP message,
+ * F0h-F7h a CCI message, odd ops a direct command, even ops a register
+ * access.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,22 +24,47 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static uint64_t fuzz_clock(void *opaque)
+{
+	return *(const uint64_t *)opaque;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint32_t kinds[4] = { CXLEMU_CCI_MAILBOX, CXLEMU_CCI_SWITCH,
 					   CXLEMU_CCI_LD_FM, CXLEMU_CCI_MCTP };
+	struct cxlemu_host_ops ops;
+	struct cxlemu_memdev_config mcfg;
 	struct cxlemu_cci_config cfg;
+	struct cxlemu_memdev *md = NULL;
+	struct cxlemu_ctx *ctx;
 	struct cxlemu_cci *cci;
 	uint8_t out[4096];
+	uint64_t now = 0;
 	size_t p = 1;
 
 	if (size < 1)
 		return 0;
+	memset(&ops, 0, sizeof(ops));
+	ops.version = CXLEMU_HOST_OPS_VERSION;
+	ops.now_ns = fuzz_clock;
+	if (cxlemu_ctx_new(&ops, &now, &ctx))
+		abort();
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.version = CXLEMU_CCI_CONFIG_VERSION;
 	cfg.kind = kinds[data[0] & 3];
 	cfg.payload_size = 256u << ((data[0] >> 2) % 5);
-	if (cxlemu_cci_new(NULL, &cfg, &cci))
+	if (cfg.kind != CXLEMU_CCI_SWITCH) {
+		cxlemu_memdev_config_init(&mcfg);
+		mcfg.volatile_size = CXLEMU_CAPACITY_UNIT;
+		mcfg.persistent_size = CXLEMU_CAPACITY_UNIT;
+		mcfg.lsa_size = 4096;
+		memcpy(mcfg.fw_revision, "fuzz", 4);
+		if (cxlemu_memdev_new(ctx, &mcfg, &md))
+			abort();
+		cfg.memdev = md;
+	}
+	if (cxlemu_cci_new(ctx, &cfg, &cci))
 		abort();
 	while (p + 4 <= size) {
 		uint8_t op = data[p];
@@ -42,7 +76,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		p += 4;
 		if (n > size - p)
 			n = size - p;
-		if ((op & 0xf0) == 0xf0) {
+		now += 1000000;
+		cxlemu_cci_poll(cci);
+		if ((op & 0xf8) == 0xf8) {
+			/* An MCTP message: answered with its type, or dropped. */
+			uint8_t rsp[4096];
+			size_t rl;
+
+			rc = cxlemu_mctp_message(cci, data + p, n, rsp, sizeof(rsp), &rl);
+			if (rc == 0 ? (rl < 13 || rl > sizeof(rsp) || rsp[0] != data[p] ||
+				       rsp[1] != 1) :
+				      (rl != 0 || (rc != -EBADMSG && rc != -EPROTONOSUPPORT)))
+				abort();
+		} else if ((op & 0xf0) == 0xf0) {
 			/* A whole CCI message. */
 			uint8_t rsp[4096];
 			size_t rl;
@@ -74,5 +120,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		p += n;
 	}
 	cxlemu_cci_free(cci);
+	cxlemu_memdev_free(md);
+	cxlemu_ctx_free(ctx);
 	return 0;
 }
