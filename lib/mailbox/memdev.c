@@ -148,6 +148,7 @@ int cxlemu_memdev_new(struct cxlemu_ctx *ctx, const struct cxlemu_memdev_config 
 	md->alerts.life_crit = 100;
 	md->alerts.over_crit = 100;
 	md->alerts.under_crit = -20;
+	md_poison_init(&md->poison);
 	*out = md;
 	return 0;
 }
@@ -156,6 +157,8 @@ void cxlemu_memdev_free(struct cxlemu_memdev *md)
 {
 	if (!md)
 		return;
+	md_poison_fini(&md->poison);
+	free(md->mo_ranges);
 	free(md->lsa);
 	free(md);
 }
