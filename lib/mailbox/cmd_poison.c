@@ -148,7 +148,7 @@ HANDLER(cci_inject_poison)
 		return CXLEMU_MBOX_SUCCESS;
 	if (md_poison_injected_after(&md->poison, dpa) > MD_INJECT_POISON_LIMIT)
 		return CXLEMU_MBOX_INJECT_POISON_LIMIT;
-	if (md_poison_reserve(&md->poison)) {
+	if (md_poison_reserve(&md->poison, 2)) {
 		cxlemu_err(md->ctx, "memdev: no room to track more poisoned ranges");
 		return CXLEMU_MBOX_INTERNAL_ERROR;
 	}
@@ -173,7 +173,7 @@ HANDLER(cci_clear_poison)
 	if (!line_ok(md, dpa))
 		return CXLEMU_MBOX_INVALID_PHYSICAL_ADDRESS;
 	/* Room for the split first: after the write, nothing may fail. */
-	if (md_poison_reserve(&md->poison)) {
+	if (md_poison_reserve(&md->poison, md_poison_split_need(&md->poison, dpa, LINE))) {
 		cxlemu_err(md->ctx, "memdev: no room to track more poisoned ranges");
 		return CXLEMU_MBOX_INTERNAL_ERROR;
 	}

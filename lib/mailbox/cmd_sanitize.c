@@ -232,7 +232,9 @@ static int mo_finish(struct cxlemu_cci *cci, bool aborted)
 	for (i = 0; i < md->mo_n; i++) {
 		const struct md_range *r = &md->mo_ranges[i];
 
-		if (host_zero(md, r->start, r->len) || md_poison_reserve(&md->poison)) {
+		if (host_zero(md, r->start, r->len) ||
+		    md_poison_reserve(&md->poison,
+				      md_poison_split_need(&md->poison, r->start, r->len))) {
 			rc = CXLEMU_MBOX_INTERNAL_ERROR;
 			break;
 		}

@@ -119,9 +119,12 @@ bool md_dpa_range_ok(const struct cxlemu_memdev *md, uint64_t dpa, uint64_t len)
 /* Poison tracking (poison.c).  Ranges are 64-byte aligned. */
 void md_poison_init(struct md_poison *p);
 void md_poison_fini(struct md_poison *p);
-/* Makes room for an operation that adds at most two records: 0, or
- * -ENOSPC (MD_POISON_TRACK_MAX) or -ENOMEM; nothing changes on failure. */
-int md_poison_reserve(struct md_poison *p);
+/* Makes room for @extra more records: 0, or -ENOSPC (MD_POISON_TRACK_MAX)
+ * or -ENOMEM; nothing changes on failure.  Adding needs 2, removing
+ * md_poison_split_need(). */
+int md_poison_reserve(struct md_poison *p, size_t extra);
+/* Records removing [start, start + len) adds: 1 when it splits one. */
+size_t md_poison_split_need(const struct md_poison *p, uint64_t start, uint64_t len);
 /* Poisons [start, start + len) with @source, merging with neighbours of
  * the same source; md_poison_reserve() first.  The overflow state is set
  * when a new record cannot be listed. */

@@ -24,16 +24,18 @@ void md_poison_fini(struct md_poison *p)
 	memset(p, 0, sizeof(*p));
 }
 
-int md_poison_reserve(struct md_poison *p)
+int md_poison_reserve(struct md_poison *p, size_t extra)
 {
 	struct md_poison_rec *r;
 	size_t cap;
 
-	if (p->n + 2 > MD_POISON_TRACK_MAX)
+	if (p->n + extra > MD_POISON_TRACK_MAX)
 		return -ENOSPC;
-	if (p->n + 2 <= p->cap)
+	if (p->n + extra <= p->cap)
 		return 0;
 	cap = p->cap ? p->cap * 2 : 16;
+	while (cap < p->n + extra)
+		cap *= 2;
 	if (cap > MD_POISON_TRACK_MAX)
 		cap = MD_POISON_TRACK_MAX;
 	r = realloc(p->rec, cap * sizeof(*r));
@@ -73,6 +75,13 @@ size_t md_poison_find(const struct md_poison *p, uint64_t addr)
 			lo = mid + 1;
 	}
 	return lo;
+}
+
+size_t md_poison_split_need(const struct md_poison *p, uint64_t start, uint64_t len)
+{
+	size_t i = md_poison_find(p, start);
+
+	return i < p->n && p->rec[i].start < start && p->rec[i].end > start + len ? 1 : 0;
 }
 
 static void count(struct md_poison *p, const struct md_poison_rec *r, int d)
@@ -342,7 +351,7 @@ int cxlemu_memdev_add_poison(struct cxlemu_memdev *md, uint64_t dpa, uint64_t le
 			   (unsigned long long)len, (unsigned long long)dpa, (int)source);
 		return -EINVAL;
 	}
-	rc = md_poison_reserve(&md->poison);
+	rc = md_poison_reserve(&md->poison, 2);
 	if (rc) {
 		cxlemu_err(md->ctx, "memdev: no room to track more poisoned ranges");
 		return rc;
@@ -362,7 +371,7 @@ int cxlemu_memdev_clear_poison(struct cxlemu_memdev *md, uint64_t dpa, uint64_t 
 			   (unsigned long long)len, (unsigned long long)dpa);
 		return -EINVAL;
 	}
-	rc = md_poison_reserve(&md->poison);
+	rc = md_poison_reserve(&md->poison, md_poison_split_need(&md->poison, dpa, len));
 	if (rc) {
 		cxlemu_err(md->ctx, "memdev: no room to track more poisoned ranges");
 		return rc;
