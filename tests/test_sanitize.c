@@ -213,6 +213,57 @@ static void test_sanitize(void **state)
 	mb_free(m);
 }
 
+static uint64_t rd64(struct cxlemu_cci *cci, uint32_t off)
+{
+	uint64_t v;
+
+	assert_int_equal(cxlemu_cci_reg_read(cci, off, 8, &v), 0);
+	return v;
+}
+
+/* Sanitize through the mailbox registers, as Linux's cxl_pci drives it:
+ * doorbell, Background Operation status bit, Background Command Status
+ * register, completion interrupt. */
+static void test_sanitize_registers(void **state)
+{
+	struct fx *f = fx_new(true);
+	struct mb *m = &f->m;
+	struct cxlemu_cci *cci = m->cci;
+	uint64_t v;
+
+	(void)state;
+	m->irqs = 0;
+	assert_int_equal(cxlemu_cci_reg_write(cci, 0x08, 8, 0x4400), 0);
+	/* Doorbell with the background interrupt left on, doorbell
+	 * interrupt off. */
+	assert_int_equal(cxlemu_cci_reg_write(cci, 0x04, 4, 1u << 2 | 1), 0);
+	assert_int_equal(m->irqs, 0);
+	assert_int_equal((rd64(cci, 0x10) >> 32) & 0xffff, CXLEMU_MBOX_BG_STARTED);
+	assert_int_equal(rd64(cci, 0x10) & 1, 1);                /* background op */
+	v = rd64(cci, 0x18);
+	assert_int_equal(v & 0xffff, 0x4400);
+	assert_int_equal((v >> 16) & 0x7f, 0);
+	m->now += SANITIZE_NS / 4;
+	assert_int_equal((rd64(cci, 0x18) >> 16) & 0x7f, 25);   /* reading polls */
+	assert_true(cxlemu_memdev_media_disabled(m->md));
+	m->now += SANITIZE_NS - SANITIZE_NS / 4;
+	v = rd64(cci, 0x18);
+	assert_int_equal((v >> 16) & 0x7f, 100);
+	assert_int_equal((v >> 32) & 0xffff, CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(rd64(cci, 0x10) & 1, 0);
+	assert_int_equal(m->irqs, 1);
+	assert_false(cxlemu_memdev_media_disabled(m->md));
+	assert_int_equal(f->nz, 2);
+	/* With the background interrupt disabled, completion is silent. */
+	assert_int_equal(cxlemu_cci_reg_write(cci, 0x04, 4, 0), 0);
+	assert_int_equal(cxlemu_cci_reg_write(cci, 0x08, 8, 0x4400), 0);
+	assert_int_equal(cxlemu_cci_reg_write(cci, 0x04, 4, 1), 0);
+	mb_advance(m, SANITIZE_NS);
+	assert_int_equal((rd64(cci, 0x18) >> 16) & 0x7f, 100);
+	assert_int_equal(m->irqs, 1);
+	mb_free(m);
+}
+
 /* A host that fails to zero: Internal Error, media stays disabled and the
  * poison stays until a sanitize succeeds. */
 static void test_sanitize_fails(void **state)
@@ -549,6 +600,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sanitize),
+		cmocka_unit_test(test_sanitize_registers),
 		cmocka_unit_test(test_sanitize_fails),
 		cmocka_unit_test(test_no_zero_callback),
 		cmocka_unit_test(test_secure_erase),
