@@ -71,6 +71,16 @@ struct cxlemu_memdev_host {
 	 * @param vector interrupt message number or firmware vector */
 	void (*event_irq)(void *opaque, unsigned int log, unsigned int mode,
 			  unsigned int vector);
+	/** Writes @p len bytes of device memory at @p dpa: the 64 bytes Clear
+	 * Poison (8.2.9.9.4.3) stores in the line it clears.  Without it the
+	 * poison is still cleared and the line keeps whatever the host holds.
+	 * @param opaque the host's pointer
+	 * @param dpa    device physical address, 64-byte aligned
+	 * @param buf    the bytes
+	 * @param len    byte count (64)
+	 * @return 0, or a negative errno (the command then fails with Internal
+	 *         Error and the poison stays) */
+	int (*media_write)(void *opaque, uint64_t dpa, const void *buf, size_t len);
 	/** Passed to the callbacks. */
 	void *opaque;
 };
@@ -203,6 +213,73 @@ CXLEMU_EXPORT int cxlemu_memdev_set_health(struct cxlemu_memdev *md,
  * @param md the device
  */
 CXLEMU_EXPORT void cxlemu_memdev_shutdown(struct cxlemu_memdev *md);
+
+/** Granule of poison: every poisoned range is a multiple of 64 bytes. */
+#define CXLEMU_POISON_GRANULE 64u
+
+/** Error Source of a Media Error Record (8.2.9.9.4.1, Table 8-142). */
+enum cxlemu_poison_source {
+	CXLEMU_POISON_UNKNOWN = 0,  /**< unknown */
+	CXLEMU_POISON_EXTERNAL = 1, /**< external: poison received from a source external to the device */
+	CXLEMU_POISON_INTERNAL = 2, /**< internal: the device generated poison from an internal error */
+	CXLEMU_POISON_INJECTED = 3, /**< injected (Inject Poison) */
+	CXLEMU_POISON_VENDOR = 7,   /**< vendor specific */
+};
+
+/**
+ * Whether any byte of [@p dpa, @p dpa + @p len) is poisoned: the front-end
+ * asks on guest reads and returns poison for the access when it is.  It
+ * sees all of the device's poison, including what overflowed the poison
+ * list.
+ * @param md  the device
+ * @param dpa device physical address
+ * @param len byte count (0 is never poisoned)
+ * @return true when some byte of the range is poisoned
+ */
+CXLEMU_EXPORT bool cxlemu_memdev_poisoned(const struct cxlemu_memdev *md, uint64_t dpa,
+					  uint64_t len);
+
+/**
+ * The first poisoned byte of [@p dpa, @p dpa + @p len).
+ * @param md    the device
+ * @param dpa   device physical address
+ * @param len   byte count
+ * @param first receives the lowest poisoned DPA in the range
+ * @return 0, -ENOENT when nothing in the range is poisoned, -EINVAL for
+ *         NULL pointers
+ */
+CXLEMU_EXPORT int cxlemu_memdev_first_poison(const struct cxlemu_memdev *md,
+					     uint64_t dpa, uint64_t len, uint64_t *first);
+
+/**
+ * Poisons device memory as the host sees fit (what QEMU's cxl-inject-poison
+ * command does): any 64-byte multiple inside the static capacity or one DC
+ * region, not subject to the Inject Poison Limit.  Poison over poison of
+ * another source takes the new source.  Records beyond the poison list's
+ * capacity set its overflow state.
+ * @param md     the device
+ * @param dpa    device physical address, multiple of CXLEMU_POISON_GRANULE
+ * @param len    bytes, a non-zero multiple of CXLEMU_POISON_GRANULE
+ * @param source an enum cxlemu_poison_source value
+ * @return 0; -EINVAL for an unaligned, empty or out-of-capacity range or an
+ *         unknown source; -ENOSPC when the device tracks too many separate
+ *         ranges; -ENOMEM.  Nothing changes on failure.
+ */
+CXLEMU_EXPORT int cxlemu_memdev_add_poison(struct cxlemu_memdev *md, uint64_t dpa,
+					   uint64_t len, enum cxlemu_poison_source source);
+
+/**
+ * Clears poison from device memory (the host repaired or rewrote it).
+ * Clearing lines that are not poisoned is not an error.
+ * @param md  the device
+ * @param dpa device physical address, multiple of CXLEMU_POISON_GRANULE
+ * @param len bytes, a non-zero multiple of CXLEMU_POISON_GRANULE
+ * @return 0; -EINVAL for an unaligned, empty or out-of-capacity range;
+ *         -ENOSPC or -ENOMEM when splitting a range needs a record the
+ *         device cannot have.  Nothing changes on failure.
+ */
+CXLEMU_EXPORT int cxlemu_memdev_clear_poison(struct cxlemu_memdev *md, uint64_t dpa,
+					     uint64_t len);
 
 #ifdef __cplusplus
 }

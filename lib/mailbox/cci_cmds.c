@@ -59,6 +59,29 @@ const struct cci_cmd cxlemu_cci_cmds[] = {
 	{ 0x4203, "Get Shutdown State", cci_get_shutdown_state, IN_EXACT, 0, 0, MD, F_MEMDEV },
 	{ 0x4204, "Set Shutdown State", cci_set_shutdown_state, IN_EXACT, 1, POLICY_NOW, MD,
 	  F_MEMDEV },
+	/* Media and poison management (8.2.9.9.4): media access, so Media
+	 * Disabled while a sanitize runs. */
+	{ 0x4300, "Get Poison List", cci_get_poison_list, IN_EXACT, 16, 0, MD,
+	  F_MEMDEV | F_MEDIA },
+	{ 0x4301, "Inject Poison", cci_inject_poison, IN_EXACT, 8, DATA_NOW, MD,
+	  F_MEMDEV | F_MEDIA },
+	{ 0x4302, "Clear Poison", cci_clear_poison, IN_EXACT, 0x48, DATA_NOW, MD,
+	  F_MEMDEV | F_MEDIA },
+	{ 0x4303, "Get Scan Media Capabilities", cci_get_scan_media_caps, IN_EXACT, 16, 0, MD,
+	  F_MEMDEV | F_MEDIA },
+	{ 0x4304, "Scan Media", cci_scan_media, IN_EXACT, 17, EFFECT_BACKGROUND, MD,
+	  F_MEMDEV | F_MEDIA },
+	{ 0x4305, "Get Scan Media Results", cci_get_scan_media_results, IN_EXACT, 0, 0, MD,
+	  F_MEMDEV | F_MEDIA },
+	/* Sanitize and media operations (8.2.9.9.5; 4402h from CXL 3.2).
+	 * Sanitize runs while media is disabled (a failed one is retried);
+	 * Media Operations checks media itself (Discovery needs none). */
+	{ 0x4400, "Sanitize", cci_sanitize, IN_EXACT, 0,
+	  DATA_NOW | EFFECT_SECURITY_CHANGE | EFFECT_BACKGROUND, MD, F_MEMDEV },
+	{ 0x4401, "Secure Erase", cci_secure_erase, IN_EXACT, 0,
+	  DATA_NOW | EFFECT_SECURITY_CHANGE, MD, F_MEMDEV | F_MEDIA },
+	{ 0x4402, "Media Operations", cci_media_operations, IN_MIN, 8,
+	  DATA_NOW | EFFECT_BACKGROUND, MD, F_MEMDEV },
 	{ 0x4500, "Get Security State", cci_get_security_state, IN_EXACT, 0, 0, MD, F_MEMDEV },
 };
 

@@ -42,4 +42,17 @@ HANDLER(cci_get_shutdown_state);
 HANDLER(cci_set_shutdown_state);
 HANDLER(cci_get_security_state);
 
+/* Media and poison management (cmd_poison.c). */
+HANDLER(cci_get_poison_list);
+HANDLER(cci_inject_poison);
+HANDLER(cci_clear_poison);
+HANDLER(cci_get_scan_media_caps);
+HANDLER(cci_scan_media);
+HANDLER(cci_get_scan_media_results);
+
+/* Sanitize and media operations (cmd_sanitize.c). */
+HANDLER(cci_sanitize);
+HANDLER(cci_secure_erase);
+HANDLER(cci_media_operations);
+
 #endif

@@ -150,6 +150,7 @@ int cxlemu_memdev_new(struct cxlemu_ctx *ctx, const struct cxlemu_memdev_config 
 	md->alerts.under_crit = -20;
 	md_fw_init(md);
 	md_features_init(md);
+	md_poison_init(&md->poison);
 	*out = md;
 	return 0;
 }
@@ -158,6 +159,8 @@ void cxlemu_memdev_free(struct cxlemu_memdev *md)
 {
 	if (!md)
 		return;
+	md_poison_fini(&md->poison);
+	free(md->mo_ranges);
 	free(md->lsa);
 	free(md);
 }

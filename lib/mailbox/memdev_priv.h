@@ -5,6 +5,7 @@
 #define CXLEMU_MEMDEV_PRIV_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <cxlemu/memdev.h>
@@ -15,6 +16,19 @@
 #define MD_EVENT_LOG_RECORDS 64    /* records each event log holds */
 #define MD_POISON_LIST_MAX 256     /* Poison List Maximum Media Error Records */
 #define MD_INJECT_POISON_LIMIT 64  /* Inject Poison Limit */
+
+/* Poison is tracked in 64-byte lines (8.2.9.9.4). */
+#define MD_POISON_LINE 64u
+/* Poisoned ranges tracked in all, listed or not: a bound on the memory a
+ * guest can make the device use by splitting ranges with Clear Poison. */
+#define MD_POISON_TRACK_MAX 65536
+/* Media Error Records one Scan Media keeps for Get Scan Media Results;
+ * beyond them the scan stops prematurely with a restart address. */
+#define MD_SCAN_RESULTS_MAX 256
+/* Simulated media speed: Scan Media reads a 64-byte line in this many ns;
+ * Sanitize and Media Operations overwrite a MiB in this many ns. */
+#define MD_SCAN_NS_PER_LINE 16u
+#define MD_ZERO_NS_PER_MIB 100000u
 
 /* Alert configuration (8.2.9.9.3.2, 8.2.9.9.3.3). */
 struct md_alerts {
@@ -90,6 +104,47 @@ struct md_features {
 	uint8_t buf_before[MD_FEAT_MAX];
 };
 
+/*
+ * One poisoned DPA range [start, end), 64-byte aligned.  Every poisoned
+ * line is in exactly one record (the device's knowledge, which guest reads
+ * consult); "listed" records are those Get Poison List reports: at most
+ * MD_POISON_LIST_MAX of them, the others exist but overflowed the list.
+ */
+struct md_poison_rec {
+	uint64_t start, end;
+	uint8_t source;  /* enum cxlemu_poison_source */
+	bool listed;
+};
+
+/* Poison state of a device (poison.c). */
+struct md_poison {
+	struct md_poison_rec *rec; /* sorted by address, disjoint */
+	size_t n, cap;
+	size_t listed;             /* records with listed set */
+	size_t injected;           /* records of source Injected */
+	/* Poison List Overflow (8.2.9.9.4.1) and when it happened (host ns). */
+	bool overflow;
+	uint64_t overflow_ns;
+	/* Get Poison List continuation: the same requester asking for the same
+	 * range again after More Media Error Records gets the next records. */
+	bool cont;
+	const void *cont_owner;
+	uint64_t cont_start, cont_len, cont_next;
+	/* Scan Media (8.2.9.9.4.5) running, and its last results (4305h). */
+	bool scanning;
+	uint64_t scan_start, scan_len; /* bytes */
+	bool scan_events;              /* No Event Log flag clear */
+	struct md_poison_rec *res;
+	size_t nres, res_pos;
+	bool stopped;                  /* Scan Stopped Prematurely */
+	uint64_t restart, restart_len; /* bytes */
+};
+
+/* A DPA range of a pending Media Operation (8.2.10.9.5.3 of CXL 3.2). */
+struct md_range {
+	uint64_t start, len;
+};
+
 struct cxlemu_memdev {
 	struct cxlemu_ctx *ctx;
 	struct cxlemu_memdev_config cfg;
@@ -105,6 +160,14 @@ struct cxlemu_memdev {
 	struct md_alerts alerts;
 	struct md_fw fw;
 	struct md_features feat;
+	/* Poison and Scan Media (poison.c, cmd_poison.c). */
+	struct md_poison poison;
+	/* A media background operation (Scan Media, Sanitize, Media
+	 * Operations) runs on one of the device's CCIs: the others get Busy. */
+	bool media_bg;
+	/* Ranges of the Media Operation in progress (cmd_sanitize.c). */
+	struct md_range *mo_ranges;
+	size_t mo_n;
 };
 
 /* Firmware and feature state at creation and at a cold reset (cmd_fw.c,
@@ -115,5 +178,48 @@ void md_features_init(struct cxlemu_memdev *md);
 void md_features_reset(struct cxlemu_memdev *md);
 /* A CCI goes away: transfers it started are aborted. */
 void md_cci_gone(struct cxlemu_memdev *md, const void *cci);
+
+/* User capacity: static capacity [0, md_static_size()) and the DC regions. */
+uint64_t md_static_size(const struct cxlemu_memdev *md);
+/* End of the DPA space: the static capacity or the last DC region. */
+uint64_t md_dpa_end(const struct cxlemu_memdev *md);
+/* Whether [dpa, dpa + len) is non-empty and inside the static capacity or
+ * inside one DC region. */
+bool md_dpa_range_ok(const struct cxlemu_memdev *md, uint64_t dpa, uint64_t len);
+
+/* Poison tracking (poison.c).  Ranges are 64-byte aligned. */
+void md_poison_init(struct md_poison *p);
+void md_poison_fini(struct md_poison *p);
+/* Makes room for @extra more records: 0, or -ENOSPC (MD_POISON_TRACK_MAX)
+ * or -ENOMEM; nothing changes on failure.  Adding needs 2, removing
+ * md_poison_split_need(). */
+int md_poison_reserve(struct md_poison *p, size_t extra);
+/* Records removing [start, start + len) adds: 1 when it splits one. */
+size_t md_poison_split_need(const struct md_poison *p, uint64_t start, uint64_t len);
+/* Poisons [start, start + len) with @source, merging with neighbours of
+ * the same source; md_poison_reserve() first.  The overflow state is set
+ * when a new record cannot be listed. */
+void md_poison_add(struct cxlemu_memdev *md, uint64_t start, uint64_t len,
+		   uint8_t source);
+/* Clears [start, start + len), splitting records; md_poison_reserve()
+ * first. */
+void md_poison_remove(struct cxlemu_memdev *md, uint64_t start, uint64_t len);
+/* Forgets every record, the overflow state and scan results (sanitize). */
+void md_poison_clear_all(struct md_poison *p);
+/* Index of the first record ending after @addr. */
+size_t md_poison_find(const struct md_poison *p, uint64_t addr);
+/* Records of source Injected the device would hold after injecting the
+ * (unpoisoned) line at @dpa. */
+size_t md_poison_injected_after(const struct md_poison *p, uint64_t dpa);
+/* Scan Media completion: the poison in [scan_start, scan_start + done)
+ * becomes the results (at most MD_SCAN_RESULTS_MAX, else the scan stopped
+ * prematurely), found records join the poison list while it has room, and
+ * the overflow state ends when nothing is left unlisted.  @done < scan_len
+ * when the scan was aborted.  Returns 0 or -ENOMEM. */
+int md_poison_scan_done(struct cxlemu_memdev *md, uint64_t done);
+/* Where General Media Event records for errors Scan Media finds will be
+ * produced (8.2.9.2.1.1, CXL 3.1 8.2.9.9.4.5 without No Event Log): the
+ * event log implementation hooks in here. */
+void md_poison_scan_event(struct cxlemu_memdev *md, const struct md_poison_rec *r);
 
 #endif
