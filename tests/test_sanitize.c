@@ -561,6 +561,33 @@ static void test_media_ops_fail(void **state)
 }
 
 /* The CEL lists the new commands with their effects. */
+/* A CCI freed mid-sanitize: the sanitize completes, media comes back, and
+ * a new CCI of the device finds it usable. */
+static void test_sanitize_cci_freed(void **state)
+{
+	struct fx *f = fx_new(true);
+	struct cxlemu_cci *again;
+	uint8_t in[8] = { 0 };
+	size_t len;
+
+	(void)state;
+	assert_int_equal(mb_run(&f->m, 0x4400, NULL, 0), CXLEMU_MBOX_BG_STARTED);
+	assert_true(cxlemu_memdev_media_disabled(f->m.md));
+	assert_int_equal(mb_run(&f->m, 0x4102, in, 8), CXLEMU_MBOX_MEDIA_DISABLED);
+	cxlemu_cci_free(f->m.cci);
+	f->m.cci = NULL;
+	assert_false(cxlemu_memdev_media_disabled(f->m.md));
+	assert_true(f->nz >= 1);
+	assert_int_equal(f->z[0].dpa, 0);
+	assert_int_equal(cxlemu_cci_new(f->m.ctx, &f->m.ccfg, &again), 0);
+	f->m.cci = again;
+	assert_int_equal(cxlemu_cci_execute(again, 0x4304, in, 0, f->m.out, sizeof(f->m.out), &len),
+			 CXLEMU_MBOX_INVALID_PAYLOAD_LENGTH);
+	in[4] = 1;
+	assert_int_equal(mb_run(&f->m, 0x4102, in, 8), CXLEMU_MBOX_SUCCESS);
+	mb_free(&f->m);
+}
+
 static void test_cel_effects(void **state)
 {
 	static const uint8_t cel_uuid[16] = {
@@ -607,6 +634,7 @@ int main(void)
 		cmocka_unit_test(test_media_ops_discovery),
 		cmocka_unit_test(test_media_ops_zero),
 		cmocka_unit_test(test_media_ops_fail),
+		cmocka_unit_test(test_sanitize_cci_freed),
 		cmocka_unit_test(test_cel_effects),
 	};
 

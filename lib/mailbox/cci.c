@@ -73,6 +73,10 @@ void cxlemu_cci_free(struct cxlemu_cci *cci)
 		return;
 	if (cci->md)
 		md_cci_gone(cci->md, cci);
+	/* A background operation outlives no CCI: it completes now, so that
+	 * device-wide state (media disabled, media busy) is released. */
+	if (cci->bg_running && cci->bg_ops)
+		(void)cci->bg_ops->finish(cci, false);
 	free(cci->payload);
 	free(cci);
 }
