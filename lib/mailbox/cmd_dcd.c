@@ -100,15 +100,14 @@ HANDLER(cci_get_dc_extents)
 #define UPD_EXT 24
 #define UPD_MORE (1u << 0)
 
-struct range {
-	uint64_t dpa, len;
-};
+/* An updated extent: start DPA and length. */
+typedef uint64_t range_t[2];
 
 static int cmp_range(const void *a, const void *b)
 {
-	const struct range *x = a, *y = b;
+	const uint64_t *x = a, *y = b;
 
-	return x->dpa < y->dpa ? -1 : x->dpa > y->dpa;
+	return x[0] < y[0] ? -1 : x[0] > y[0];
 }
 
 /*
@@ -119,11 +118,11 @@ static int cmp_range(const void *a, const void *b)
  * sorted by DPA (the caller frees it).
  */
 static int read_list(struct cxlemu_cci *cci, const uint8_t *in, size_t in_len,
-		     struct range **list, uint32_t *count)
+		     range_t **list, uint32_t *count)
 {
 	const struct cxlemu_memdev *md = cci->md;
 	uint64_t n = get_le(in, 4), i;
-	struct range *r;
+	range_t *r;
 	int reg;
 
 	*list = NULL;
@@ -140,26 +139,26 @@ static int read_list(struct cxlemu_cci *cci, const uint8_t *in, size_t in_len,
 	for (i = 0; i < n; i++) {
 		const uint8_t *p = in + UPD_HDR + i * UPD_EXT;
 
-		r[i].dpa = get_le(p, 8);
-		r[i].len = get_le(p + 8, 8);
-		if (!r[i].len) {
+		r[i][0] = get_le(p, 8);
+		r[i][1] = get_le(p + 8, 8);
+		if (!r[i][1]) {
 			free(r);
 			return CXLEMU_MBOX_INVALID_EXTENT_LIST;
 		}
-		reg = md_dc_region(md, r[i].dpa, r[i].len);
+		reg = md_dc_region(md, r[i][0], r[i][1]);
 		if (reg < 0) {
 			free(r);
 			return CXLEMU_MBOX_INVALID_PHYSICAL_ADDRESS;
 		}
-		if (r[i].dpa % md->cfg.dc[reg].block_size ||
-		    r[i].len % md->cfg.dc[reg].block_size) {
+		if (r[i][0] % md->cfg.dc[reg].block_size ||
+		    r[i][1] % md->cfg.dc[reg].block_size) {
 			free(r);
 			return CXLEMU_MBOX_INVALID_EXTENT_LIST;
 		}
 	}
 	qsort(r, (size_t)n, sizeof(*r), cmp_range);
 	for (i = 1; i < n; i++)
-		if (r[i].dpa < r[i - 1].dpa + r[i - 1].len) {
+		if (r[i][0] < r[i - 1][0] + r[i - 1][1]) {
 			free(r);
 			return CXLEMU_MBOX_INVALID_EXTENT_LIST;
 		}
@@ -170,15 +169,15 @@ static int read_list(struct cxlemu_cci *cci, const uint8_t *in, size_t in_len,
 
 /* Index of the extent of the oldest pending offer holding the range, or
  * -1. */
-static int offered(const struct md_dc *dc, const struct range *r)
+static int offered(const struct md_dc *dc, const uint64_t *r)
 {
 	uint32_t i;
 
 	for (i = 0; i < dc->npend; i++) {
 		const struct md_dc_extent *p = &dc->pend[i];
 
-		if (r->dpa >= p->dpa && r->dpa - p->dpa < p->len &&
-		    r->len <= p->len - (r->dpa - p->dpa))
+		if (r[0] >= p->dpa && r[0] - p->dpa < p->len &&
+		    r[1] <= p->len - (r[0] - p->dpa))
 			return (int)i;
 		if (dc->pend_last[i])
 			break;
@@ -198,7 +197,7 @@ static int offered(const struct md_dc *dc, const struct range *r)
 HANDLER(cci_add_dc_response)
 {
 	struct md_dc *dc = cci->md->dc;
-	struct range *r;
+	range_t *r;
 	uint32_t n, i;
 	int rc, k;
 
@@ -211,8 +210,8 @@ HANDLER(cci_add_dc_response)
 		return n ? CXLEMU_MBOX_INVALID_PHYSICAL_ADDRESS : CXLEMU_MBOX_INVALID_INPUT;
 	}
 	for (i = 0; i < n; i++)
-		if (offered(dc, &r[i]) < 0 ||
-		    md_dc_overlaps(dc->acc, dc->nacc, r[i].dpa, r[i].len)) {
+		if (offered(dc, r[i]) < 0 ||
+		    md_dc_overlaps(dc->acc, dc->nacc, r[i][0], r[i][1])) {
 			free(r);
 			return CXLEMU_MBOX_INVALID_PHYSICAL_ADDRESS;
 		}
@@ -223,10 +222,10 @@ HANDLER(cci_add_dc_response)
 	for (i = 0; i < n; i++) {
 		struct md_dc_extent e;
 
-		k = offered(dc, &r[i]);
+		k = offered(dc, r[i]);
 		e = dc->pend[k];  /* tag and sequence of the offered extent */
-		e.dpa = r[i].dpa;
-		e.len = r[i].len;
+		e.dpa = r[i][0];
+		e.len = r[i][1];
 		md_dc_insert(dc->acc, &dc->nacc, &e);
 	}
 	if (n)
@@ -250,8 +249,9 @@ HANDLER(cci_release_dc)
 {
 	struct cxlemu_memdev *md = cci->md;
 	struct md_dc *dc = md->dc;
-	struct range *r;
-	uint32_t n, i, ns;
+	struct md_dc_extent *plan;
+	range_t *r;
+	uint32_t n, i, np;
 	int rc;
 
 	(void)out;
@@ -261,26 +261,26 @@ HANDLER(cci_release_dc)
 	if (!n)
 		return CXLEMU_MBOX_INVALID_INPUT;
 	for (i = 0; i < n; i++)
-		if (!md_dc_covered(dc->acc, dc->nacc, r[i].dpa, r[i].len)) {
+		if (!md_dc_covered(dc->acc, dc->nacc, r[i][0], r[i][1])) {
 			free(r);
 			return CXLEMU_MBOX_INVALID_PHYSICAL_ADDRESS;
 		}
-	memcpy(dc->scratch, dc->acc, dc->nacc * sizeof(dc->acc[0]));
-	ns = dc->nacc;
-	for (i = 0; i < n; i++)
-		if (md_dc_remove(dc->scratch, &ns, MD_DC_MAX_EXTENTS, r[i].dpa, r[i].len)) {
-			free(r);
-			return CXLEMU_MBOX_RESOURCES_EXHAUSTED;
-		}
-	for (i = 0; i < n; i++)
-		if (md_dc_sanitize(md, r[i].dpa, r[i].len)) {
-			cxlemu_err(md->ctx, "memdev: sanitize on release of DC range failed");
-			free(r);
-			return CXLEMU_MBOX_INTERNAL_ERROR;
-		}
-	memcpy(dc->acc, dc->scratch, ns * sizeof(dc->acc[0]));
-	dc->nacc = ns;
-	dc->generation++;
+	rc = md_dc_release_plan(dc, (const uint64_t (*)[2])r, n, &plan, &np);
+	if (rc) {
+		free(r);
+		return rc == -ENOSPC ? CXLEMU_MBOX_RESOURCES_EXHAUSTED : CXLEMU_MBOX_INTERNAL_ERROR;
+	}
+	for (i = 0; i < n && !rc; i++)
+		rc = md_dc_sanitize(md, r[i][0], r[i][1]);
 	free(r);
+	if (rc) {
+		cxlemu_err(md->ctx, "memdev: sanitize on release of a DC range failed (%d)", rc);
+		free(plan);
+		return CXLEMU_MBOX_INTERNAL_ERROR;
+	}
+	memcpy(dc->acc, plan, np * sizeof(*plan));
+	dc->nacc = np;
+	dc->generation++;
+	free(plan);
 	return CXLEMU_MBOX_SUCCESS;
 }

@@ -83,8 +83,7 @@ void md_dc_insert(struct md_dc_extent *l, uint32_t *n, const struct md_dc_extent
 	(*n)++;
 }
 
-int md_dc_remove(struct md_dc_extent *l, uint32_t *n, uint32_t cap, uint64_t dpa,
-		 uint64_t len)
+void md_dc_remove(struct md_dc_extent *l, uint32_t *n, uint64_t dpa, uint64_t len)
 {
 	uint64_t end = dpa + len;
 	uint32_t i = 0;
@@ -99,15 +98,13 @@ int md_dc_remove(struct md_dc_extent *l, uint32_t *n, uint32_t cap, uint64_t dpa
 		}
 		if (x->dpa < dpa && xend > end) {
 			/* The range sits inside: two pieces remain. */
-			if (*n == cap)
-				return -ENOSPC;
 			memmove(&l[i + 2], &l[i + 1], (size_t)(*n - i - 1) * sizeof(*l));
 			l[i + 1] = *x;
 			l[i + 1].dpa = end;
 			l[i + 1].len = xend - end;
 			x->len = dpa - x->dpa;
 			(*n)++;
-			return 0;
+			return;
 		}
 		if (x->dpa < dpa) {
 			x->len = dpa - x->dpa;
@@ -121,6 +118,28 @@ int md_dc_remove(struct md_dc_extent *l, uint32_t *n, uint32_t cap, uint64_t dpa
 			(*n)--;
 		}
 	}
+}
+
+int md_dc_release_plan(const struct md_dc *dc, const uint64_t (*r)[2], uint32_t nr,
+		       struct md_dc_extent **out, uint32_t *n)
+{
+	struct md_dc_extent *l;
+	uint32_t i, k = dc->nacc;
+
+	/* Every range splits at most one extent; only the final count must
+	 * fit what the device tracks, whatever the order of the ranges. */
+	l = malloc(((size_t)dc->nacc + nr) * sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	memcpy(l, dc->acc, dc->nacc * sizeof(*l));
+	for (i = 0; i < nr; i++)
+		md_dc_remove(l, &k, r[i][0], r[i][1]);
+	if (k > MD_DC_MAX_EXTENTS) {
+		free(l);
+		return -ENOSPC;
+	}
+	*out = l;
+	*n = k;
 	return 0;
 }
 
@@ -264,8 +283,10 @@ int cxlemu_memdev_dc_release(struct cxlemu_memdev *md, uint16_t host_id,
 			     unsigned int region, const struct cxlemu_dc_extent *ext,
 			     uint32_t n, bool forced)
 {
+	struct md_dc_extent *plan;
+	uint64_t r[MD_EVENT_LOG_RECORDS][2];
 	struct md_dc *dc;
-	uint32_t i, ns;
+	uint32_t i, np;
 	int rc = check_list(md, region, ext, n);
 
 	if (rc)
@@ -282,20 +303,23 @@ int cxlemu_memdev_dc_release(struct cxlemu_memdev *md, uint16_t host_id,
 	}
 	if (forced) {
 		/* Dry run: splits may need more extents than the device tracks. */
-		memcpy(dc->scratch, dc->acc, dc->nacc * sizeof(dc->acc[0]));
-		ns = dc->nacc;
-		for (i = 0; i < n; i++)
-			if (md_dc_remove(dc->scratch, &ns, MD_DC_MAX_EXTENTS, ext[i].dpa,
-					 ext[i].len))
-				return -ENOSPC;
 		for (i = 0; i < n; i++) {
-			rc = md_dc_sanitize(md, ext[i].dpa, ext[i].len);
-			if (rc)
-				return rc;
+			r[i][0] = ext[i].dpa;
+			r[i][1] = ext[i].len;
 		}
-		memcpy(dc->acc, dc->scratch, ns * sizeof(dc->acc[0]));
-		dc->nacc = ns;
+		rc = md_dc_release_plan(dc, (const uint64_t (*)[2])r, n, &plan, &np);
+		if (rc)
+			return rc;
+		for (i = 0; i < n && !rc; i++)
+			rc = md_dc_sanitize(md, ext[i].dpa, ext[i].len);
+		if (rc) {
+			free(plan);
+			return rc;
+		}
+		memcpy(dc->acc, plan, np * sizeof(*plan));
+		dc->nacc = np;
 		dc->generation++;
+		free(plan);
 	}
 	for (i = 0; i < n; i++)
 		dc_event(md, forced ? DC_EV_FORCED_RELEASE : DC_EV_RELEASE, host_id, &ext[i],

@@ -76,7 +76,6 @@ struct md_dc {
 	bool pend_last[MD_DC_MAX_EXTENTS];
 	bool pend_started; /* the oldest offer got a response with More set */
 	uint32_t npend;
-	struct md_dc_extent scratch[MD_DC_MAX_EXTENTS]; /* dry runs of releases */
 };
 
 struct cxlemu_memdev {
@@ -139,11 +138,14 @@ bool md_dc_overlaps(const struct md_dc_extent *l, uint32_t n, uint64_t dpa, uint
 /* Inserts @e into the sorted list @l of @n extents (room checked by the
  * caller). */
 void md_dc_insert(struct md_dc_extent *l, uint32_t *n, const struct md_dc_extent *e);
-/* Takes [dpa, dpa+len) out of the sorted list @l, splitting extents;
- * -ENOSPC when a split would pass @cap extents (the list is then partly
- * changed: run it on a copy). */
-int md_dc_remove(struct md_dc_extent *l, uint32_t *n, uint32_t cap, uint64_t dpa,
-		 uint64_t len);
+/* Takes [dpa, dpa+len) out of the sorted list @l, splitting extents
+ * (each call adds at most one; @l has room for it). */
+void md_dc_remove(struct md_dc_extent *l, uint32_t *n, uint64_t dpa, uint64_t len);
+/* Dry run of releasing @nr ranges (dpa, len pairs, wholly accepted): a
+ * new accepted list in *out (the caller frees it) and its size; -ENOSPC
+ * when more extents would remain than the device tracks, -ENOMEM. */
+int md_dc_release_plan(const struct md_dc *dc, const uint64_t (*r)[2], uint32_t nr,
+		       struct md_dc_extent **out, uint32_t *n);
 /* Distinct nonzero tags among the accepted extents. */
 uint32_t md_dc_tags_used(const struct md_dc *dc);
 /* Drops the oldest pending offer. */
