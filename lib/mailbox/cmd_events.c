@@ -90,8 +90,7 @@ HANDLER(cci_clear_event_records)
 		return CXLEMU_MBOX_INVALID_INPUT;
 	if (flags & CLR_ALL) {
 		clear_oldest(l, l->count);
-		/* An empty log with an overflow left (never here: overflow
-		 * means full) is reset as well. */
+		/* Clear All ends the overflow condition even on an empty log. */
 		l->overflow = 0;
 		l->first_overflow = l->last_overflow = 0;
 		return CXLEMU_MBOX_SUCCESS;
