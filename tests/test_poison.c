@@ -773,12 +773,29 @@ static void test_scan_media(void **state)
 	assert_int_equal(m->out_len, HDR);
 	assert_int_equal(test_le(m->out + 0x12, 2), 0);
 	assert_int_equal(mb_run(m, 0x4305, in, 1), CXLEMU_MBOX_INVALID_PAYLOAD_LENGTH);
-	/* No Event Log accepted; the event hook has no visible output yet. */
-	scan_in(in, start, 1, 1);
+	/* Without No Event Log each error found is a General Media record in
+	 * the failure log: uncorrectable, Media ECC Error, Host Scan Media,
+	 * the first line of the range, volatile (static capacity starts with
+	 * the volatile partition). */
+	in[0] = 2;
+	assert_int_equal(mb_run(m, 0x0100, in, 1), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(test_le(m->out + 0x14, 2), 2);
+	assert_memory_equal(m->out + 0x20, "\xfb\xcd\x0a\x77", 4);   /* UUID, first bytes */
+	assert_int_equal(m->out[0x20 + 0x11] & 3, 2);                 /* failure severity */
+	assert_int_equal(test_le(m->out + 0x20 + 0x30, 8), (start + 0x40) | 1);
+	assert_int_equal(m->out[0x20 + 0x38], 1);
+	assert_int_equal(m->out[0x20 + 0x39], 0);
+	assert_int_equal(m->out[0x20 + 0x3a], 3);
+	assert_int_equal(test_le(m->out + 0xa0 + 0x30, 8), (start + len - 0x80) | 1);
+	/* No Event Log: nothing more logged. */
+	scan_in(in, start, len / LINE, 1);
 	assert_int_equal(mb_run(m, 0x4304, in, 17), CXLEMU_MBOX_BG_STARTED);
-	mb_advance(m, SCAN_NS_PER_LINE);
+	mb_advance(m, dur);
 	assert_int_equal(m->irqs, 2);
 	assert_int_equal(m->event_irqs, 0);
+	in[0] = 2;
+	assert_int_equal(mb_run(m, 0x0100, in, 1), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(test_le(m->out + 0x14, 2), 2);
 	mb_free(m);
 }
 

@@ -280,6 +280,222 @@ CXLEMU_EXPORT int cxlemu_memdev_add_poison(struct cxlemu_memdev *md, uint64_t dp
  */
 CXLEMU_EXPORT int cxlemu_memdev_clear_poison(struct cxlemu_memdev *md, uint64_t dpa,
 					     uint64_t len);
+/** Event logs of a device (CXL 3.1 8.2.9.2.2, Get Event Records). */
+enum cxlemu_event_log {
+	CXLEMU_EVENT_LOG_INFO = 0,    /**< informational */
+	CXLEMU_EVENT_LOG_WARN = 1,    /**< warning */
+	CXLEMU_EVENT_LOG_FAILURE = 2, /**< failure */
+	CXLEMU_EVENT_LOG_FATAL = 3,   /**< fatal */
+	CXLEMU_EVENT_LOG_DC = 4,      /**< dynamic capacity (only with DC regions) */
+};
+
+/** Event Record Flags beyond the severity (Table 8-43, bits 2..5). */
+#define CXLEMU_EVENT_FLAG_PERMANENT (1u << 2)
+/** Maintenance Needed. */
+#define CXLEMU_EVENT_FLAG_MAINT_NEEDED (1u << 3)
+/** Performance Degraded. */
+#define CXLEMU_EVENT_FLAG_PERF_DEGRADED (1u << 4)
+/** Hardware Replacement Needed. */
+#define CXLEMU_EVENT_FLAG_HW_REPLACE (1u << 5)
+
+/** Common event record header fields the host chooses (Table 8-43); the
+ * library fills the UUID, length, severity (from the log), handle and
+ * timestamp. */
+struct cxlemu_event_common {
+	uint32_t flags;          /**< CXLEMU_EVENT_FLAG_* bits, nothing else */
+	uint16_t related_handle; /**< Related Event Record Handle, or 0 */
+	uint8_t maint_op_class;  /**< Maintenance Operation Class, or 0 */
+	uint8_t reserved;        /**< zero */
+};
+
+/** General Media Event Record (8.2.9.2.1.1, Table 8-45). */
+struct cxlemu_event_gen_media {
+	struct cxlemu_event_common hdr; /**< common header fields */
+	/** Physical Address: DPA in bits 63:6; bit 0 volatile, bit 1 not
+	 * repairable; bits 5:2 zero. */
+	uint64_t phys_addr;
+	uint8_t descriptor;       /**< Memory Event Descriptor */
+	uint8_t type;             /**< Memory Event Type */
+	uint8_t transaction_type; /**< Transaction Type */
+	uint8_t channel;          /**< Channel */
+	uint16_t validity_flags;  /**< Validity Flags */
+	uint8_t rank;             /**< Rank */
+	uint8_t cme_flags;        /**< Advanced Programmable CME Threshold Event Flags */
+	uint32_t device;          /**< Device (24 bits) */
+	uint32_t cme_count;       /**< Corrected Memory Error Count at Event (24 bits) */
+	uint8_t component_id[16]; /**< Component Identifier */
+	uint8_t sub_type;         /**< Memory Event Sub-Type */
+	uint8_t reserved[7];      /**< zero */
+};
+
+/** DRAM Event Record (8.2.9.2.1.2, Table 8-46). */
+struct cxlemu_event_dram {
+	struct cxlemu_event_common hdr; /**< common header fields */
+	/** Physical Address: DPA in bits 63:6; bit 0 volatile, bit 1 not
+	 * repairable; bits 5:2 zero. */
+	uint64_t phys_addr;
+	uint8_t descriptor;       /**< Memory Event Descriptor */
+	uint8_t type;             /**< Memory Event Type */
+	uint8_t transaction_type; /**< Transaction Type */
+	uint8_t channel;          /**< Channel */
+	uint16_t validity_flags;  /**< Validity Flags */
+	uint8_t rank;             /**< Rank */
+	uint8_t bank_group;       /**< Bank Group */
+	uint32_t nibble_mask;     /**< Nibble Mask (24 bits) */
+	uint32_t row;             /**< Row (24 bits) */
+	uint16_t column;          /**< Column */
+	uint8_t bank;             /**< Bank */
+	uint8_t sub_channel;      /**< Sub-channel */
+	uint64_t correction_mask[4]; /**< Correction Mask, 4 x 64 bits */
+	uint8_t component_id[16]; /**< Component Identifier */
+	uint8_t cme_flags;        /**< Advanced Programmable CME Threshold Event Flags */
+	uint8_t sub_type;         /**< Memory Event Sub-Type */
+	uint8_t reserved[2];      /**< zero */
+	uint32_t cvme_count;      /**< Corrected Volatile Memory Error Count at Event (24 bits) */
+};
+
+/** Memory Module Event Record (8.2.9.2.1.3, Table 8-47). */
+struct cxlemu_event_mem_module {
+	struct cxlemu_event_common hdr; /**< common header fields */
+	uint8_t event_type;        /**< Device Event Type */
+	uint8_t health_status;     /**< Device Health Information: Health Status */
+	uint8_t media_status;      /**< Media Status */
+	uint8_t additional_status; /**< Additional Status */
+	uint8_t life_used;         /**< Life Used */
+	uint8_t sub_type;          /**< Device Event Sub-Type */
+	int16_t temperature;       /**< Device Temperature, degrees Celsius */
+	uint32_t dirty_shutdowns;  /**< Dirty Shutdown Count */
+	uint32_t corrected_volatile;   /**< Corrected Volatile Error Count */
+	uint32_t corrected_persistent; /**< Corrected Persistent Error Count */
+	uint16_t validity_flags;   /**< Validity Flags */
+	uint8_t reserved[2];       /**< zero */
+	uint8_t component_id[16];  /**< Component Identifier */
+};
+
+/**
+ * Logs a General Media Event Record (UUID
+ * fbcd0a77-c260-417f-85a9-088b1621eba6) in event log @p log; its severity
+ * is the log's.  A full log drops the record and counts it in the log's
+ * overflow counters, as a device does (8.2.9.2.2); that is not an error.
+ * When the log's interrupt policy asks for one, the host's event_irq
+ * callback runs.
+ * @param md  the device
+ * @param log CXLEMU_EVENT_LOG_INFO .. CXLEMU_EVENT_LOG_FATAL
+ * @param ev  record fields, copied
+ * @return 0 (logged or counted as overflow), or -EINVAL for a bad log, a
+ *         field wider than its record field, or nonzero reserved bits
+ */
+CXLEMU_EXPORT int cxlemu_memdev_event_gen_media(struct cxlemu_memdev *md,
+						unsigned int log,
+						const struct cxlemu_event_gen_media *ev);
+
+/**
+ * Logs a DRAM Event Record (UUID 601dcbb3-9c06-4eab-b8af-4e9bfb5c9624);
+ * see cxlemu_memdev_event_gen_media().
+ * @param md  the device
+ * @param log CXLEMU_EVENT_LOG_INFO .. CXLEMU_EVENT_LOG_FATAL
+ * @param ev  record fields, copied
+ * @return 0 (logged or counted as overflow), or -EINVAL
+ */
+CXLEMU_EXPORT int cxlemu_memdev_event_dram(struct cxlemu_memdev *md, unsigned int log,
+					   const struct cxlemu_event_dram *ev);
+
+/**
+ * Logs a Memory Module Event Record (UUID
+ * fe927475-dd59-4339-a586-79bab113b774); see
+ * cxlemu_memdev_event_gen_media().
+ * @param md  the device
+ * @param log CXLEMU_EVENT_LOG_INFO .. CXLEMU_EVENT_LOG_FATAL
+ * @param ev  record fields, copied
+ * @return 0 (logged or counted as overflow), or -EINVAL
+ */
+CXLEMU_EXPORT int cxlemu_memdev_event_mem_module(struct cxlemu_memdev *md,
+						 unsigned int log,
+						 const struct cxlemu_event_mem_module *ev);
+
+/**
+ * Logs a record of any other kind (a vendor-specific one): the 16-byte
+ * record identifier and up to 80 bytes of record data (zero padded); see
+ * cxlemu_memdev_event_gen_media().
+ * @param md   the device
+ * @param log  CXLEMU_EVENT_LOG_INFO .. CXLEMU_EVENT_LOG_FATAL
+ * @param uuid Event Record Identifier, in record byte order
+ * @param hdr  common header fields, or NULL for none
+ * @param data record data
+ * @param len  its length, at most 80
+ * @return 0 (logged or counted as overflow), or -EINVAL
+ */
+CXLEMU_EXPORT int cxlemu_memdev_event_raw(struct cxlemu_memdev *md, unsigned int log,
+					  const uint8_t uuid[16],
+					  const struct cxlemu_event_common *hdr,
+					  const void *data, size_t len);
+
+/** A dynamic capacity extent (8.2.9.2.1.6, Table 8-51). */
+struct cxlemu_dc_extent {
+	uint64_t dpa;        /**< Starting DPA, a multiple of the region's block size */
+	uint64_t len;        /**< Length, a nonzero multiple of the block size */
+	uint8_t tag[16];     /**< Tag */
+	uint16_t shared_seq; /**< Shared Extent Sequence */
+	uint8_t reserved[6]; /**< zero */
+};
+
+/**
+ * Offers dynamic capacity to the host (what the fabric manager's Initiate
+ * Dynamic Capacity Add asks of a device): queues one Add Capacity Dynamic
+ * Capacity Event Record per extent in the DC event log (8.2.9.2.1.6), the
+ * More flag set on all but the last.  The host answers with Add Dynamic
+ * Capacity Response (8.2.9.9.9.3): the extents (or parts of them) it
+ * accepts become backed; the rest of the offer goes back to the device.
+ * Offers are answered oldest first.
+ * @param md      the device
+ * @param host_id Host ID of the records (0 for the device's only host)
+ * @param region  DC region index every extent lies in
+ * @param ext     extents: inside the region's usable length, block
+ *                aligned, overlapping neither each other, accepted
+ *                extents nor extents of pending offers
+ * @param n       extent count, 1 .. 64
+ * @return 0; -EINVAL for no DC, a bad region or extent (the log says
+ *         why); -ENOSPC when the DC event log or the pending-offer store
+ *         lacks room for them (nothing queued)
+ */
+CXLEMU_EXPORT int cxlemu_memdev_dc_add(struct cxlemu_memdev *md, uint16_t host_id,
+				       unsigned int region,
+				       const struct cxlemu_dc_extent *ext, uint32_t n);
+
+/**
+ * Asks the host to release dynamic capacity (Initiate Dynamic Capacity
+ * Release): queues one Release Capacity event record per extent (More set
+ * on all but the last); the host gives it back with Release Dynamic
+ * Capacity (8.2.9.9.9.4).  A forced release takes the capacity away at
+ * once and queues Forced Capacity Release records instead.  A region with
+ * the sanitize-on-release flag has released ranges zeroed through the
+ * host's media_zero callback.
+ * @param md      the device
+ * @param host_id Host ID of the records
+ * @param region  DC region index every extent lies in
+ * @param ext     extents, each wholly backed by accepted extents
+ * @param n       extent count, 1 .. 64
+ * @param forced  release now (Forced Capacity Release)
+ * @return 0; -EINVAL for no DC, a bad region, or a range not backed;
+ *         -ENOSPC when the DC event log lacks room for the records, or a
+ *         forced release would split extents beyond what the device
+ *         tracks (nothing changed)
+ */
+CXLEMU_EXPORT int cxlemu_memdev_dc_release(struct cxlemu_memdev *md, uint16_t host_id,
+					   unsigned int region,
+					   const struct cxlemu_dc_extent *ext, uint32_t n,
+					   bool forced);
+
+/**
+ * Whether a DPA range is wholly backed by accepted dynamic capacity
+ * extents; the front-end asks it on an access to a DC region.
+ * @param md  the device
+ * @param dpa first byte
+ * @param len byte count, nonzero
+ * @return true when every byte is backed
+ */
+CXLEMU_EXPORT bool cxlemu_memdev_dc_backed(const struct cxlemu_memdev *md, uint64_t dpa,
+					   uint64_t len);
 
 #ifdef __cplusplus
 }

@@ -154,7 +154,8 @@ int cci_bg_abort(struct cxlemu_cci *cci)
 
 bool cci_cmd_available(const struct cxlemu_cci *cci, const struct cci_cmd *c)
 {
-	return (c->ccis & cci->cfg.kind) && (!(c->flags & F_MEMDEV) || cci->md);
+	return (c->ccis & cci->cfg.kind) && (!(c->flags & F_MEMDEV) || cci->md) &&
+	       (!(c->flags & F_DC) || (cci->md && cci->md->dc));
 }
 
 static const struct cci_cmd *find_cmd(uint16_t opcode)

@@ -11,6 +11,7 @@
 #define CFG_RESET EFFECT_CONFIG_CHANGE_COLD_RESET
 #define DATA_NOW EFFECT_DATA_CHANGE_IMMEDIATE
 #define POLICY_NOW EFFECT_POLICY_CHANGE_IMMEDIATE
+#define LOG_NOW EFFECT_LOG_CHANGE_IMMEDIATE
 
 const struct cci_cmd cxlemu_cci_cmds[] = {
 	/* Generic component commands (8.2.9.1). */
@@ -26,6 +27,14 @@ const struct cci_cmd cxlemu_cci_cmds[] = {
 	  CFG_RESET | EFFECT_BACKGROUND, MD, F_MEMDEV },
 	{ 0x0202, "Activate FW", cci_activate_fw, IN_EXACT, 2, CFG_RESET | CFG_NOW, MD,
 	  F_MEMDEV },
+	/* Events (8.2.9.2): the memory device's event logs. */
+	{ 0x0100, "Get Event Records", cci_get_event_records, IN_EXACT, 1, 0, MD, F_MEMDEV },
+	{ 0x0101, "Clear Event Records", cci_clear_event_records, IN_MIN, 6, LOG_NOW, MD,
+	  F_MEMDEV },
+	{ 0x0102, "Get Event Interrupt Policy", cci_get_event_irq_policy, IN_EXACT, 0, 0, MD,
+	  F_MEMDEV },
+	{ 0x0103, "Set Event Interrupt Policy", cci_set_event_irq_policy, IN_MIN, 4, CFG_NOW,
+	  MD, F_MEMDEV },
 	/* Timestamp (8.2.9.4). */
 	{ 0x0300, "Get Timestamp", cci_get_timestamp, IN_EXACT, 0, 0, ALL, 0 },
 	{ 0x0301, "Set Timestamp", cci_set_timestamp, IN_EXACT, 8,
@@ -84,6 +93,17 @@ const struct cci_cmd cxlemu_cci_cmds[] = {
 	{ 0x4402, "Media Operations", cci_media_operations, IN_MIN, 8,
 	  DATA_NOW | EFFECT_BACKGROUND, MD, F_MEMDEV },
 	{ 0x4500, "Get Security State", cci_get_security_state, IN_EXACT, 0, 0, MD, F_MEMDEV },
+	/* Dynamic capacity (8.2.9.9.9), only on a device with DC regions:
+	 * Linux takes Get Dynamic Capacity Configuration in the CEL as the
+	 * sign of a DCD. */
+	{ 0x4800, "Get Dynamic Capacity Configuration", cci_get_dc_config, IN_EXACT, 2, 0, MD,
+	  F_MEMDEV | F_DC },
+	{ 0x4801, "Get Dynamic Capacity Extent List", cci_get_dc_extents, IN_EXACT, 8, 0, MD,
+	  F_MEMDEV | F_DC },
+	{ 0x4802, "Add Dynamic Capacity Response", cci_add_dc_response, IN_MIN, 8,
+	  CFG_NOW | DATA_NOW, MD, F_MEMDEV | F_DC },
+	{ 0x4803, "Release Dynamic Capacity", cci_release_dc, IN_MIN, 8, CFG_NOW | DATA_NOW, MD,
+	  F_MEMDEV | F_DC },
 };
 
 const size_t cxlemu_cci_ncmds = CXLEMU_ARRAY_SIZE(cxlemu_cci_cmds);

@@ -41,6 +41,7 @@ typedef int (*cci_handler)(struct cxlemu_cci *cci, const uint8_t *in,
 /* What a command needs beyond its CCI kind (checked by the dispatcher). */
 #define F_MEMDEV (1u << 0) /* a memory device behind the CCI */
 #define F_MEDIA (1u << 1)  /* media access: Media Disabled while sanitizing */
+#define F_DC (1u << 2)     /* a memory device with dynamic capacity regions */
 
 struct cci_cmd {
 	uint16_t opcode;

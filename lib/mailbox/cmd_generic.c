@@ -74,11 +74,18 @@ int cci_abort_bg(struct cxlemu_cci *cci, const uint8_t *in, size_t in_len,
 	return cci_bg_abort(cci);
 }
 
-/* Get Timestamp (0300h): 8 bytes, ns since 1970 as last set. */
+/* Get Timestamp (0300h): 8 bytes, ns since 1970 as last set.  A memory
+ * device keeps one timestamp for all its CCIs and its event records; a CCI
+ * without one keeps its own. */
 int cci_get_timestamp(struct cxlemu_cci *cci, const uint8_t *in, size_t in_len,
 		      struct cci_out *out)
 {
-	uint64_t ts = cci->ts_set ? cci_now(cci) + (uint64_t)cci->ts_offset : 0;
+	uint64_t ts;
+
+	if (cci->md)
+		ts = md_timestamp(cci->md);
+	else
+		ts = cci->ts_set ? cci_now(cci) + (uint64_t)cci->ts_offset : 0;
 
 	(void)in;
 	(void)in_len;
@@ -91,6 +98,10 @@ int cci_set_timestamp(struct cxlemu_cci *cci, const uint8_t *in, size_t in_len,
 {
 	(void)in_len;
 	(void)out;
+	if (cci->md) {
+		md_set_timestamp(cci->md, get_le(in, 8));
+		return CXLEMU_MBOX_SUCCESS;
+	}
 	cci->ts_offset = (int64_t)(get_le(in + 0, 8) - cci_now(cci));
 	cci->ts_set = true;
 	return CXLEMU_MBOX_SUCCESS;

@@ -50,10 +50,12 @@ static size_t records_fit(const struct cci_out *out)
 	return n > 0xffff ? 0xffff : n;
 }
 
-/* The CCI's timestamp (8.2.9.4) at host time @ns; 0 until it is set. */
+/* The device timestamp (8.2.9.4) at host time @ns; 0 until it is set. */
 static uint64_t cci_timestamp_at(const struct cxlemu_cci *cci, uint64_t ns)
 {
-	return cci->ts_set ? ns + (uint64_t)cci->ts_offset : 0;
+	const struct cxlemu_memdev *md = cci->md;
+
+	return md->ts_set ? ns + (uint64_t)md->ts_offset : 0;
 }
 
 /*

@@ -54,5 +54,16 @@ HANDLER(cci_get_scan_media_results);
 HANDLER(cci_sanitize);
 HANDLER(cci_secure_erase);
 HANDLER(cci_media_operations);
+/* Events (cmd_events.c). */
+HANDLER(cci_get_event_records);
+HANDLER(cci_clear_event_records);
+HANDLER(cci_get_event_irq_policy);
+HANDLER(cci_set_event_irq_policy);
+
+/* Dynamic capacity (cmd_dcd.c). */
+HANDLER(cci_get_dc_config);
+HANDLER(cci_get_dc_extents);
+HANDLER(cci_add_dc_response);
+HANDLER(cci_release_dc);
 
 #endif

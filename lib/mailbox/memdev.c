@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The memory device state shared by every CCI of a type-3 device: capacity
- * and partitions, label storage, health, alerts and shutdown state.
+ * and partitions, label storage, health, alerts, shutdown state, the
+ * device timestamp; event logs (events.c) and dynamic capacity (dcd.c)
+ * hang off it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -135,10 +137,16 @@ int cxlemu_memdev_new(struct cxlemu_ctx *ctx, const struct cxlemu_memdev_config 
 	md->cfg = *cfg;
 	if (cfg->lsa_size && (!cfg->host.lsa_read || !cfg->host.lsa_write)) {
 		md->lsa = calloc(1, cfg->lsa_size);
-		if (!md->lsa) {
-			free(md);
-			return -ENOMEM;
-		}
+		if (!md->lsa)
+			goto nomem;
+	}
+	md->events = md_events_new();
+	if (!md->events)
+		goto nomem;
+	if (cfg->dc_nregions) {
+		md->dc = md_dc_new();
+		if (!md->dc)
+			goto nomem;
 	}
 	md->active_vol = md->next_vol = cfg->volatile_size + cfg->partitionable_size;
 	md->active_pers = md->next_pers = cfg->persistent_size;
@@ -153,6 +161,9 @@ int cxlemu_memdev_new(struct cxlemu_ctx *ctx, const struct cxlemu_memdev_config 
 	md_poison_init(&md->poison);
 	*out = md;
 	return 0;
+nomem:
+	cxlemu_memdev_free(md);
+	return -ENOMEM;
 }
 
 void cxlemu_memdev_free(struct cxlemu_memdev *md)
@@ -161,6 +172,8 @@ void cxlemu_memdev_free(struct cxlemu_memdev *md)
 		return;
 	md_poison_fini(&md->poison);
 	free(md->mo_ranges);
+	md_dc_free(md->dc);
+	md_events_free(md->events);
 	free(md->lsa);
 	free(md);
 }
@@ -209,4 +222,17 @@ void cxlemu_memdev_shutdown(struct cxlemu_memdev *md)
 {
 	if (md && md->shutdown_dirty && md->dirty_shutdowns != UINT32_MAX)
 		md->dirty_shutdowns++;
+}
+
+uint64_t md_timestamp(const struct cxlemu_memdev *md)
+{
+	if (!md->ts_set)
+		return 0;
+	return cxlemu_ctx_now_ns(md->ctx) + (uint64_t)md->ts_offset;
+}
+
+void md_set_timestamp(struct cxlemu_memdev *md, uint64_t ts)
+{
+	md->ts_offset = (int64_t)(ts - cxlemu_ctx_now_ns(md->ctx));
+	md->ts_set = true;
 }

@@ -205,13 +205,23 @@ size_t md_poison_injected_after(const struct md_poison *p, uint64_t dpa)
 	return n;
 }
 
+/*
+ * An error Scan Media found, reported when its No Event Log flag is clear
+ * (8.2.9.9.4.5): a General Media Event record (8.2.9.2.1.1) in the
+ * failure log, uncorrectable, Media ECC Error, Transaction Type Host Scan
+ * Media, at the first line of the range; the volatile flag says which
+ * partition the DPA is in.  A full log counts it as an overflow.
+ */
 void md_poison_scan_event(struct cxlemu_memdev *md, const struct md_poison_rec *r)
 {
-	/* Intentionally empty until the event logs exist: one General Media
-	 * Event record per range found, Transaction Type "Media Patrol Scrub"
-	 * (or "Scan Media"), goes to the appropriate event log here. */
-	(void)md;
-	(void)r;
+	struct cxlemu_event_gen_media ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.phys_addr = (r->start & ~UINT64_C(0x3f)) | (r->start < md->active_vol ? 1 : 0);
+	ev.descriptor = 1;       /* Uncorrectable Event */
+	ev.type = 0;             /* Media ECC Error */
+	ev.transaction_type = 3; /* Host Scan Media */
+	(void)cxlemu_memdev_event_gen_media(md, CXLEMU_EVENT_LOG_FAILURE, &ev);
 }
 
 int md_poison_scan_done(struct cxlemu_memdev *md, uint64_t done)
