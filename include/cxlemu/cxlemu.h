@@ -14,5 +14,6 @@
 #include <cxlemu/acpi.h>
 #include <cxlemu/memdev.h>
 #include <cxlemu/mailbox.h>
+#include <cxlemu/vcs.h>
 
 #endif /* CXLEMU_CXLEMU_H */
