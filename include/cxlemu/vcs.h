@@ -279,7 +279,7 @@ struct cxlemu_switch_port_info {
 	uint8_t ld_count;  /**< LDs of an MLD, else 0 */
 	uint8_t perst;     /**< 1 while the FM holds PERST# asserted */
 	uint8_t link_up;   /**< 1 when the link is up (LTSSM L0) */
-	uint8_t vcs;       /**< USP: its VCS */
+	uint8_t vcs;       /**< a USP's VCS ID; FFh for other ports */
 	uint16_t bound;    /**< vPPBs bound to it or to its LDs (or binding) */
 };
 

@@ -199,10 +199,11 @@ bool vcs_port_link_up(const struct cxlemu_switch *sw, unsigned int port)
 /* Current Port Configuration State (Table 7-19). */
 unsigned int vcs_port_config_state(const struct cxlemu_switch *sw, unsigned int port)
 {
-	const struct vcs_port *p = &sw->ports[port];
+	const struct vcs_port *p;
 
 	if (port >= sw->cfg.nports)
 		return 0xf;
+	p = &sw->ports[port];
 	switch (p->cfg.type) {
 	case CXLEMU_SWITCH_PORT_USP:
 		return 4;
