@@ -15,5 +15,6 @@
 #include <cxlemu/memdev.h>
 #include <cxlemu/mailbox.h>
 #include <cxlemu/mctp.h>
+#include <cxlemu/vcs.h>
 
 #endif /* CXLEMU_CXLEMU_H */

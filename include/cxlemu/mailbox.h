@@ -35,6 +35,8 @@
 extern "C" {
 #endif
 
+struct cxlemu_switch;
+
 /** Mailbox return codes (CXL 3.1 8.2.8.4.5.1, Table 8-34). */
 enum cxlemu_mbox_rc {
 	CXLEMU_MBOX_SUCCESS = 0x0,           /**< success */
@@ -109,7 +111,11 @@ struct cxlemu_cci_config {
 	uint32_t kind;         /**< one enum cxlemu_cci_kind value */
 	uint32_t payload_size; /**< power of two, 256 B to 1 MiB */
 	uint8_t component_type; /**< Identify: 0 switch, 3 type 3, ... */
-	uint8_t reserved[3];   /**< zero */
+	/** Identify Switch Device's Ingress Port ID: the physical port a
+	 * switch CCI is reached through, or the index of the management bus
+	 * for MCTP (7.6.7.1.1). */
+	uint8_t ingress_port;
+	uint8_t reserved[2];   /**< zero */
 	uint16_t vendor_id;    /**< PCI Vendor ID */
 	uint16_t device_id;    /**< PCI Device ID */
 	uint16_t subsys_vendor_id; /**< PCI Subsystem Vendor ID */
@@ -121,6 +127,11 @@ struct cxlemu_cci_config {
 	 * device-level logs, events, firmware and features answer Unsupported
 	 * without one.  Several CCIs may share one memdev. */
 	struct cxlemu_memdev *memdev;
+	/** The switch behind this CCI (borrowed; it must outlive the CCI), or
+	 * NULL: the FM-API Physical Switch and Virtual Switch command sets
+	 * (7.6.7.1, 7.6.7.2) answer Unsupported without one.  A switch's
+	 * mailbox CCI and its MCTP endpoint may share one switch. */
+	struct cxlemu_switch *fabric_switch;
 };
 
 /** A Component Command Interface. Opaque. */

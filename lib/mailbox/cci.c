@@ -61,6 +61,7 @@ int cxlemu_cci_new(struct cxlemu_ctx *ctx, const struct cxlemu_cci_config *cfg,
 	cci->ctx = ctx;
 	cci->cfg = *cfg;
 	cci->md = cfg->memdev;
+	cci->sw = cfg->fabric_switch;
 	cci->resp_limit = (uint8_t)n;
 	cci->payload_log2 = (uint8_t)n;
 	*out = cci;
@@ -73,10 +74,15 @@ void cxlemu_cci_free(struct cxlemu_cci *cci)
 		return;
 	if (cci->md)
 		md_cci_gone(cci->md, cci);
-	/* A background operation outlives no CCI: it completes now, so that
-	 * device-wide state (media disabled, media busy) is released. */
-	if (cci->bg_running && cci->bg_ops)
-		(void)cci->bg_ops->finish(cci, false);
+	/* A background operation outlives no CCI: one the host completes is
+	 * dropped (its owner forgets this CCI), a timed one completes now so
+	 * that device-wide state (media disabled, media busy) is released. */
+	if (cci->bg_running && cci->bg_ops) {
+		if (cci->bg_ops->drop)
+			cci->bg_ops->drop(cci);
+		else
+			(void)cci->bg_ops->finish(cci, false);
+	}
 	free(cci->payload);
 	free(cci);
 }
@@ -102,6 +108,8 @@ int cci_bg_start(struct cxlemu_cci *cci, uint16_t opcode, uint64_t dur_ns,
 	cci->bg_start = cci_now(cci);
 	cci->bg_dur = dur_ns;
 	cci->bg_ops = ops;
+	cci->bg_signalled = false;
+	cci->bg_signal_rc = 0;
 	if (cci->cfg.host.schedule)
 		cci->cfg.host.schedule(cci->cfg.host.opaque, cci->bg_start + dur_ns);
 	return CXLEMU_MBOX_BG_STARTED;
@@ -125,6 +133,12 @@ void cxlemu_cci_poll(struct cxlemu_cci *cci)
 
 	if (!cci || !cci->bg_running)
 		return;
+	if (cci->bg_ops->external) {
+		/* No duration: it ends when signalled; nothing to schedule. */
+		if (cci->bg_signalled)
+			bg_end(cci, false);
+		return;
+	}
 	now = cci_now(cci);
 	done = now > cci->bg_start ? now - cci->bg_start : 0;
 	if (done >= cci->bg_dur) {
@@ -137,6 +151,21 @@ void cxlemu_cci_poll(struct cxlemu_cci *cci)
 		cci->bg_percent = 99;
 	if (cci->cfg.host.schedule)
 		cci->cfg.host.schedule(cci->cfg.host.opaque, cci->bg_start + cci->bg_dur);
+}
+
+void cci_bg_signal(struct cxlemu_cci *cci, int rc)
+{
+	if (!cci->bg_running || !cci->bg_ops->external)
+		return;
+	cci->bg_signalled = true;
+	cci->bg_signal_rc = (uint16_t)rc;
+	if (!cci->in_handler) {
+		cxlemu_cci_poll(cci);
+		return;
+	}
+	/* Completion is reported after the command that started it. */
+	if (cci->cfg.host.schedule)
+		cci->cfg.host.schedule(cci->cfg.host.opaque, cci_now(cci));
 }
 
 int cci_bg_abort(struct cxlemu_cci *cci)
@@ -155,7 +184,8 @@ int cci_bg_abort(struct cxlemu_cci *cci)
 bool cci_cmd_available(const struct cxlemu_cci *cci, const struct cci_cmd *c)
 {
 	return (c->ccis & cci->cfg.kind) && (!(c->flags & F_MEMDEV) || cci->md) &&
-	       (!(c->flags & F_DC) || (cci->md && cci->md->dc));
+	       (!(c->flags & F_DC) || (cci->md && cci->md->dc)) &&
+	       (!(c->flags & F_SWITCH) || cci->sw);
 }
 
 static const struct cci_cmd *find_cmd(uint16_t opcode)
@@ -204,7 +234,9 @@ int cxlemu_cci_execute(struct cxlemu_cci *cci, uint16_t opcode, const void *in,
 	o.buf = out;
 	o.cap = out_cap < limit ? out_cap : limit;
 	o.len = 0;
+	cci->in_handler = true;
 	rc = c->fn(cci, in, in_len, &o);
+	cci->in_handler = false;
 	*out_len = rc == CXLEMU_MBOX_SUCCESS || rc == CXLEMU_MBOX_BG_STARTED ? o.len : 0;
 	return rc;
 }

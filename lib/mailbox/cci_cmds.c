@@ -7,6 +7,10 @@
 /* Memory device commands: the device's own mailbox, MCTP and an FM-owned
  * LD's CCI reach them; a switch CCI has no memory device. */
 #define MD (CXLEMU_CCI_MAILBOX | CXLEMU_CCI_LD_FM | CXLEMU_CCI_MCTP)
+/* FM-API switch commands: a switch's mailbox CCI and the fabric manager's
+ * MCTP endpoint (7.6.7). */
+#define SW (CXLEMU_CCI_SWITCH | CXLEMU_CCI_MCTP)
+#define BG EFFECT_BACKGROUND
 #define CFG_NOW EFFECT_CONFIG_CHANGE_IMMEDIATE
 #define CFG_RESET EFFECT_CONFIG_CHANGE_COLD_RESET
 #define DATA_NOW EFFECT_DATA_CHANGE_IMMEDIATE
@@ -104,6 +108,18 @@ const struct cci_cmd cxlemu_cci_cmds[] = {
 	  CFG_NOW | DATA_NOW, MD, F_MEMDEV | F_DC },
 	{ 0x4803, "Release Dynamic Capacity", cci_release_dc, IN_MIN, 8, CFG_NOW | DATA_NOW, MD,
 	  F_MEMDEV | F_DC },
+	/* FM-API Physical Switch (7.6.7.1); the handlers live in lib/vcs. */
+	{ 0x5100, "Identify Switch Device", cci_identify_switch, IN_EXACT, 0, 0, SW, F_SWITCH },
+	{ 0x5101, "Get Physical Port State", cci_get_phys_port_state, IN_MIN, 1, 0, SW,
+	  F_SWITCH },
+	{ 0x5102, "Physical Port Control", cci_phys_port_control, IN_EXACT, 2, 0, SW, F_SWITCH },
+	{ 0x5103, "Send PPB CXL.io Configuration Request", cci_ppb_config_request, IN_EXACT, 8,
+	  0, SW, F_SWITCH },
+	/* FM-API Virtual Switch (7.6.7.2). */
+	{ 0x5200, "Get Virtual CXL Switch Info", cci_get_vcs_info, IN_MIN, 3, 0, SW, F_SWITCH },
+	{ 0x5201, "Bind vPPB", cci_bind_vppb, IN_EXACT, 6, BG, SW, F_SWITCH },
+	{ 0x5202, "Unbind vPPB", cci_unbind_vppb, IN_EXACT, 3, BG, SW, F_SWITCH },
+	{ 0x5203, "Generate AER Event", cci_generate_aer, IN_EXACT, 0x28, 0, SW, F_SWITCH },
 };
 
 const size_t cxlemu_cci_ncmds = CXLEMU_ARRAY_SIZE(cxlemu_cci_cmds);

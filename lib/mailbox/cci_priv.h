@@ -42,6 +42,7 @@ typedef int (*cci_handler)(struct cxlemu_cci *cci, const uint8_t *in,
 #define F_MEMDEV (1u << 0) /* a memory device behind the CCI */
 #define F_MEDIA (1u << 1)  /* media access: Media Disabled while sanitizing */
 #define F_DC (1u << 2)     /* a memory device with dynamic capacity regions */
+#define F_SWITCH (1u << 3) /* a switch behind the CCI (fabric_switch) */
 
 struct cci_cmd {
 	uint16_t opcode;
@@ -66,6 +67,8 @@ struct cxlemu_cci {
 	int64_t ts_offset;      /* Set Timestamp minus host clock */
 	bool ts_set;
 	struct cxlemu_memdev *md; /* borrowed, or NULL */
+	struct cxlemu_switch *sw; /* borrowed, or NULL */
+	bool in_handler;        /* a command handler is running */
 	/* Background operation state (8.2.9.1.2). */
 	bool bg_running;
 	uint16_t bg_opcode;
@@ -73,6 +76,8 @@ struct cxlemu_cci {
 	uint8_t bg_percent;
 	uint64_t bg_start, bg_dur;  /* host clock, ns */
 	const struct cci_bg_ops *bg_ops;
+	bool bg_signalled;      /* an external operation reported its end */
+	uint16_t bg_signal_rc;
 	/* Mailbox registers (8.2.8.4). */
 	uint32_t control;
 	uint64_t command;
@@ -91,6 +96,13 @@ struct cci_bg_ops {
 	int (*finish)(struct cxlemu_cci *cci, bool aborted);
 	/* May Request Abort Background Operation stop it? */
 	bool abortable;
+	/* Ends when someone else says so (cci_bg_signal()), not after a
+	 * duration: a bind that waits for the host.  finish() is still called
+	 * and its return code reported. */
+	bool external;
+	/* Optional: the CCI is freed while the operation runs; whoever would
+	 * signal it must forget it. */
+	void (*drop)(struct cxlemu_cci *cci);
 };
 
 /* Starts a background operation of @opcode for @dur_ns and returns
@@ -99,7 +111,14 @@ struct cci_bg_ops {
 int cci_bg_start(struct cxlemu_cci *cci, uint16_t opcode, uint64_t dur_ns,
 		 const struct cci_bg_ops *ops);
 
-/* Whether this CCI runs @c (its kind, and a memdev if it needs one). */
+/* Ends an external background operation with @rc (a mailbox return code
+ * finish() may report): completes it now, or at the next poll when a
+ * handler is running (the host is asked to poll at once).  Ignored when no
+ * external operation runs. */
+void cci_bg_signal(struct cxlemu_cci *cci, int rc);
+
+/* Whether this CCI runs @c (its kind, and a memdev or switch if it needs
+ * one). */
 bool cci_cmd_available(const struct cxlemu_cci *cci, const struct cci_cmd *c);
 
 /* Request Abort Background Operation on this CCI's operation. */

@@ -224,7 +224,7 @@ static int fw_part_done(struct cxlemu_cci *cci, bool aborted)
 	return CXLEMU_MBOX_SUCCESS;
 }
 
-static const struct cci_bg_ops fw_part_ops = { fw_part_done, true };
+static const struct cci_bg_ops fw_part_ops = { .finish = fw_part_done, .abortable = true };
 
 /*
  * Transfer FW (0201h), Table 8-58: action, slot, offset (128-byte units)

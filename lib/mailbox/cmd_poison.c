@@ -245,7 +245,7 @@ static int scan_finish(struct cxlemu_cci *cci, bool aborted)
 	return CXLEMU_MBOX_SUCCESS;
 }
 
-static const struct cci_bg_ops scan_ops = { scan_finish, true };
+static const struct cci_bg_ops scan_ops = { .finish = scan_finish, .abortable = true };
 
 /*
  * Scan Media (4304h), 8.2.9.9.4.5: a background operation over the range

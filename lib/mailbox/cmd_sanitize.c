@@ -114,7 +114,7 @@ static int sanitize_finish(struct cxlemu_cci *cci, bool aborted)
 
 /* A sanitize runs to its end: Request Abort Background Operation gets
  * Request Abort Not Supported. */
-static const struct cci_bg_ops sanitize_ops = { sanitize_finish, false };
+static const struct cci_bg_ops sanitize_ops = { .finish = sanitize_finish, .abortable = false };
 
 /*
  * Sanitize (4400h), 8.2.9.9.5.1: a background operation whose duration
@@ -247,7 +247,7 @@ static int mo_finish(struct cxlemu_cci *cci, bool aborted)
 	return rc;
 }
 
-static const struct cci_bg_ops mo_ops = { mo_finish, false };
+static const struct cci_bg_ops mo_ops = { .finish = mo_finish, .abortable = false };
 
 /* Sanitize or Zero of a list of DPA ranges: a background operation, not
  * abortable; media stays enabled (the operation is targeted). */

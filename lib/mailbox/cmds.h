@@ -65,5 +65,15 @@ HANDLER(cci_get_dc_config);
 HANDLER(cci_get_dc_extents);
 HANDLER(cci_add_dc_response);
 HANDLER(cci_release_dc);
+/* FM-API Physical Switch (lib/vcs/cmd_phys_switch.c) and Virtual Switch
+ * (lib/vcs/cmd_virt_switch.c) command sets. */
+HANDLER(cci_identify_switch);
+HANDLER(cci_get_phys_port_state);
+HANDLER(cci_phys_port_control);
+HANDLER(cci_ppb_config_request);
+HANDLER(cci_get_vcs_info);
+HANDLER(cci_bind_vppb);
+HANDLER(cci_unbind_vppb);
+HANDLER(cci_generate_aer);
 
 #endif

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private parts of lib/vcs: the switch state and what the FM-API command
+ * handlers need of it.  Plain arrays of plain values, so that the whole
+ * state can be serialized (several emulator processes sharing one fabric).
+ */
+#ifndef CXLEMU_VCS_PRIV_H
+#define CXLEMU_VCS_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <cxlemu/vcs.h>
+
+#include "../internal.h"
+
+/* Bytes of a PPB's configuration space that hold registers (the type 1
+ * header); the rest of the 4 KiB reads 0. */
+#define PPB_CFG_SIZE 64u
+
+struct vcs_port {
+	struct cxlemu_switch_port_config cfg;
+	bool perst;           /* PERST# asserted by the FM */
+	uint8_t vcs;          /* USP: its VCS */
+	uint16_t bound;       /* vPPBs holding this port or one of its LDs */
+	uint16_t binding;     /* of them, binds in progress */
+	uint16_t unbinding;   /* of them, unbinds in progress */
+	uint16_t lds_held;    /* MLD: bit n set while a vPPB holds LD n */
+	uint8_t cfgspace[PPB_CFG_SIZE];
+};
+
+/* An operation waiting for the host (bind or unbind). */
+struct vcs_op {
+	bool pending;         /* the host has not answered yet */
+	uint8_t prev;         /* state to return to if it fails */
+	/* Who waits for the completion (a CCI's background operation), or
+	 * NULL; notify(owner, rc) is called once the operation completed. */
+	void *owner;
+	void (*notify)(void *owner, int mbox_rc);
+};
+
+struct vcs_vppb {
+	uint8_t state;        /* enum cxlemu_vppb_state */
+	uint8_t port;
+	uint16_t ld_id;       /* CXLEMU_SWITCH_NO_LD unless bound to an LD */
+	uint16_t link_ctl;    /* Link Control of the vPPB as the host reports */
+	uint16_t slot_ctl;    /* Slot Control */
+	struct vcs_op op;
+};
+
+struct vcs_vcs {
+	struct cxlemu_switch_vcs_config cfg;
+	struct vcs_vppb *vppb; /* cfg.nvppbs entries */
+};
+
+/* Virtual CXL Switch Event Record (7.6.8.2, Table 7-78): 128 bytes, the
+ * common event record header (8.2.9.2.1) first. */
+#define VCS_EVENT_SIZE 128u
+/* Event log a record belongs to (8.2.9.2.2). */
+#define VCS_LOG_INFO 0
+#define VCS_LOG_WARN 1
+/* Records the switch keeps until they are read. */
+#define VCS_EVENT_MAX 64u
+
+struct vcs_event {
+	uint8_t log;          /* VCS_LOG_* */
+	uint8_t rec[VCS_EVENT_SIZE];
+};
+
+struct cxlemu_switch {
+	struct cxlemu_ctx *ctx;
+	struct cxlemu_switch_config cfg;
+	struct vcs_port ports[CXLEMU_SWITCH_MAX_PORTS];
+	struct vcs_vcs vcs[CXLEMU_SWITCH_MAX_VCS];
+	/* Event records, oldest first, in a ring. */
+	struct vcs_event events[VCS_EVENT_MAX];
+	unsigned int ev_head, ev_count;
+	uint32_t ev_overflow;  /* records dropped because the queue was full */
+	uint16_t ev_handle;    /* last record handle given */
+};
+
+/*
+ * The event queue.  The switch's CCI answers Get Event Records from it
+ * once the event log command set is wired to switches (the lead does that
+ * after merging the memory device event logs); until then hosts and tests
+ * read it here.  Records of both logs share the queue in completion order.
+ */
+/* Takes the oldest record; false when there is none. */
+bool vcs_event_pop(struct cxlemu_switch *sw, struct vcs_event *ev);
+/* Number of queued records. */
+unsigned int vcs_event_count(const struct cxlemu_switch *sw);
+
+/* Configuration State of a port in Get Physical Port State (Table 7-19). */
+unsigned int vcs_port_config_state(const struct cxlemu_switch *sw, unsigned int port);
+/* Whether the link of a port is up. */
+bool vcs_port_link_up(const struct cxlemu_switch *sw, unsigned int port);
+/* Binding Status, Bound Port ID, Bound LD ID and a reserved byte of a vPPB
+ * as Get Virtual CXL Switch Info reports them (Table 7-32). */
+void vcs_vppb_wire(const struct cxlemu_switch *sw, unsigned int vcs, unsigned int vppb,
+		   uint8_t out[4]);
+/* Number of bound vPPBs across all VCSs. */
+unsigned int vcs_bound_count(const struct cxlemu_switch *sw);
+
+/*
+ * Bind and unbind for the FM-API: validation answers a mailbox return code
+ * (enum cxlemu_mbox_rc: Invalid Input, Busy) before anything changes;
+ * start returns Success once the operation runs.  @owner/@notify are told
+ * when it completes (possibly before start returns).
+ */
+int vcs_bind_check(const struct cxlemu_switch *sw, unsigned int vcs, unsigned int vppb,
+		   unsigned int port, unsigned int ld_id);
+int vcs_bind_start(struct cxlemu_switch *sw, unsigned int vcs, unsigned int vppb,
+		   unsigned int port, unsigned int ld_id, void *owner,
+		   void (*notify)(void *owner, int mbox_rc));
+int vcs_unbind_check(const struct cxlemu_switch *sw, unsigned int vcs, unsigned int vppb,
+		     unsigned int mode);
+int vcs_unbind_start(struct cxlemu_switch *sw, unsigned int vcs, unsigned int vppb,
+		     unsigned int mode, void *owner, void (*notify)(void *owner, int mbox_rc));
+/* Forgets @owner: its operations complete without telling it. */
+void vcs_forget_owner(struct cxlemu_switch *sw, void *owner);
+
+/* Whether the FM may control a port's PPB (Physical Port Control and PPB
+ * config requests, 7.6.7.1.3-4): a DSP that no vPPB holds, or an MLD port. */
+bool vcs_port_fm_owned(const struct cxlemu_switch *sw, unsigned int port);
+/* PERST# and PPB reset (Physical Port Control). */
+void vcs_port_perst(struct cxlemu_switch *sw, unsigned int port, bool assert);
+void vcs_port_reset(struct cxlemu_switch *sw, unsigned int port);
+
+/* A PPB's configuration space (ppb_cfg.c): type 1 header defaults, and
+ * dword access with byte enables; unimplemented registers read 0 and
+ * ignore writes. */
+void ppb_cfg_reset(struct cxlemu_switch *sw, unsigned int port);
+uint32_t ppb_cfg_read(const struct cxlemu_switch *sw, unsigned int port, unsigned int off,
+		      unsigned int be);
+void ppb_cfg_write(struct cxlemu_switch *sw, unsigned int port, unsigned int off,
+		   unsigned int be, uint32_t val);
+
+#endif
