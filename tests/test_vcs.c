@@ -238,7 +238,7 @@ static void snap(const struct sf *f, struct snap *s)
 	for (i = 0; i < 3; i++)
 		for (j = 0; j < f->cfg.vcs[i].nvppbs; j++)
 			assert_int_equal(cxlemu_switch_vppb_info(f->sw, i, j, &s->vppb[i][j]), 0);
-	s->events = vcs_event_count(f->sw);
+	s->events = vcs_event_count(f->sw, VCS_LOG_INFO) + vcs_event_count(f->sw, VCS_LOG_WARN);
 }
 
 static void assert_unchanged(const struct sf *f, const struct snap *before)
@@ -270,8 +270,7 @@ static void event_is(struct sf *f, unsigned int log, unsigned int vcs, unsigned 
 	struct vcs_event ev;
 	unsigned int i;
 
-	assert_true(vcs_event_pop(f->sw, &ev));
-	assert_int_equal(ev.log, log);
+	assert_true(vcs_event_pop(f->sw, log, &ev));
 	assert_memory_equal(ev.rec, uuid, 16);
 	assert_int_equal(ev.rec[0x10], 0x80);
 	assert_int_equal(ev.rec[0x11], log);  /* severity */
@@ -298,7 +297,8 @@ static void no_event(struct sf *f)
 {
 	struct vcs_event ev;
 
-	assert_false(vcs_event_pop(f->sw, &ev));
+	assert_false(vcs_event_pop(f->sw, VCS_LOG_INFO, &ev));
+	assert_false(vcs_event_pop(f->sw, VCS_LOG_WARN, &ev));
 }
 
 /* ---- the model ---- */
@@ -600,10 +600,10 @@ static void test_event_queue_bound(void **state)
 		assert_int_equal(cxlemu_switch_bind(f->sw, 0, 0, 2, CXLEMU_SWITCH_NO_LD), 0);
 		assert_int_equal(cxlemu_switch_unbind(f->sw, 0, 0, 0), 0);
 	}
-	assert_int_equal(vcs_event_count(f->sw), VCS_EVENT_MAX);
-	assert_int_equal(f->sw->ev_overflow, 80 - VCS_EVENT_MAX);
+	assert_int_equal(vcs_event_count(f->sw, VCS_LOG_INFO), VCS_EVENT_MAX);
+	assert_int_equal(f->sw->events->log[VCS_LOG_INFO].overflow, 80 - VCS_EVENT_MAX);
 	for (i = 0; i < VCS_EVENT_MAX; i++) {
-		assert_true(vcs_event_pop(f->sw, &ev));
+		assert_true(vcs_event_pop(f->sw, VCS_LOG_INFO, &ev));
 		assert_int_equal(ev.rec[0x33], i % 2 ? 0 : 2);  /* bind, unbind, ... */
 		assert_true(test_le(ev.rec + 0x14, 2) > last);   /* handles increase */
 		last = (uint16_t)test_le(ev.rec + 0x14, 2);
@@ -1345,15 +1345,52 @@ static void test_unsupported(void **state)
 		assert_int_equal(run_on(f, mbox, ops[i], in, 0, 4096), CXLEMU_MBOX_UNSUPPORTED);
 		assert_int_equal(run_on(f, ld, ops[i], in, 0, 4096), CXLEMU_MBOX_UNSUPPORTED);
 	}
-	/* The CEL lists the 8 switch commands only where they run. */
+	/* The CEL lists the 8 switch commands only where they run (and the 4
+	 * event commands, since a switch has event logs). */
 	assert_int_equal(run_on(f, f->cci, 0x0400, NULL, 0, 4096), CXLEMU_MBOX_SUCCESS);
 	cel_sw = (uint32_t)test_le(f->out + 24, 4);
 	assert_int_equal(run_on(f, bare, 0x0400, NULL, 0, 4096), CXLEMU_MBOX_SUCCESS);
 	cel_bare = (uint32_t)test_le(f->out + 24, 4);
-	assert_int_equal(cel_sw, cel_bare + 8 * 4);
+	assert_int_equal(cel_sw, cel_bare + 12 * 4);
 	cxlemu_cci_free(bare);
 	cxlemu_cci_free(mbox);
 	cxlemu_cci_free(ld);
+	sf_free(f);
+}
+
+/* The switch's records reach the FM through Get/Clear Event Records on the
+ * switch CCI and over MCTP (8.2.9.2, 7.6.8.2). */
+static void test_switch_event_log(void **state)
+{
+	struct sf *f = sf_new(HOST_NONE);
+	uint8_t in[8] = { 0 };
+	uint16_t h;
+
+	(void)state;
+	assert_int_equal(cxlemu_switch_bind(f->sw, 0, 0, 2, CXLEMU_SWITCH_NO_LD), 0);
+	assert_int_equal(run(f, 0x0100, in, 1), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(f->out_len, 0x20 + 0x80);
+	assert_int_equal(test_le(f->out + 0x14, 2), 1);
+	assert_memory_equal(f->out + 0x20, "\x40\xd2\x64\x25", 4);
+	assert_int_equal(f->out[0x20 + 0x30], 0);    /* VCS 0 */
+	assert_int_equal(f->out[0x20 + 0x33], 2);    /* bound to a port */
+	assert_int_equal(f->out[0x20 + 0x34], 2);
+	h = (uint16_t)test_le(f->out + 0x20 + 0x14, 2);
+	/* The same log through the FM's MCTP CCI; no DC log on a switch. */
+	assert_int_equal(run_on(f, f->mctp, 0x0100, in, 1, sizeof(f->out)), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(test_le(f->out + 0x14, 2), 1);
+	in[0] = 4;
+	assert_int_equal(run(f, 0x0100, in, 1), CXLEMU_MBOX_INVALID_INPUT);
+	/* Cleared by handle. */
+	in[0] = 0;
+	in[1] = 0;
+	in[2] = 1;
+	in[6] = (uint8_t)h;
+	in[7] = (uint8_t)(h >> 8);
+	assert_int_equal(run(f, 0x0101, in, 8), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(run(f, 0x0100, in, 1), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(test_le(f->out + 0x14, 2), 0);
+	assert_int_equal(vcs_event_count(f->sw, VCS_LOG_INFO), 0);
 	sf_free(f);
 }
 
@@ -1412,6 +1449,7 @@ int main(void)
 		cmocka_unit_test(test_no_host_cmds),
 		cmocka_unit_test(test_generate_aer),
 		cmocka_unit_test(test_unsupported),
+		cmocka_unit_test(test_switch_event_log),
 		cmocka_unit_test(test_cci_freed_while_waiting),
 		cmocka_unit_test(test_message),
 	};

@@ -11,6 +11,9 @@
  * MCTP endpoint (7.6.7). */
 #define SW (CXLEMU_CCI_SWITCH | CXLEMU_CCI_MCTP)
 #define BG EFFECT_BACKGROUND
+/* Event logs: a memory device's (its CCIs) or a switch's (switch CCI, and
+ * MCTP when the switch is reached out of band). */
+#define EV ALL
 #define CFG_NOW EFFECT_CONFIG_CHANGE_IMMEDIATE
 #define CFG_RESET EFFECT_CONFIG_CHANGE_COLD_RESET
 #define DATA_NOW EFFECT_DATA_CHANGE_IMMEDIATE
@@ -32,13 +35,13 @@ const struct cci_cmd cxlemu_cci_cmds[] = {
 	{ 0x0202, "Activate FW", cci_activate_fw, IN_EXACT, 2, CFG_RESET | CFG_NOW, MD,
 	  F_MEMDEV },
 	/* Events (8.2.9.2): the memory device's event logs. */
-	{ 0x0100, "Get Event Records", cci_get_event_records, IN_EXACT, 1, 0, MD, F_MEMDEV },
-	{ 0x0101, "Clear Event Records", cci_clear_event_records, IN_MIN, 6, LOG_NOW, MD,
-	  F_MEMDEV },
-	{ 0x0102, "Get Event Interrupt Policy", cci_get_event_irq_policy, IN_EXACT, 0, 0, MD,
-	  F_MEMDEV },
+	{ 0x0100, "Get Event Records", cci_get_event_records, IN_EXACT, 1, 0, EV, F_EVENTS },
+	{ 0x0101, "Clear Event Records", cci_clear_event_records, IN_MIN, 6, LOG_NOW, EV,
+	  F_EVENTS },
+	{ 0x0102, "Get Event Interrupt Policy", cci_get_event_irq_policy, IN_EXACT, 0, 0, EV,
+	  F_EVENTS },
 	{ 0x0103, "Set Event Interrupt Policy", cci_set_event_irq_policy, IN_MIN, 4, CFG_NOW,
-	  MD, F_MEMDEV },
+	  EV, F_EVENTS },
 	/* Timestamp (8.2.9.4). */
 	{ 0x0300, "Get Timestamp", cci_get_timestamp, IN_EXACT, 0, 0, ALL, 0 },
 	{ 0x0301, "Set Timestamp", cci_set_timestamp, IN_EXACT, 8,

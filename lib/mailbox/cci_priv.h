@@ -43,6 +43,7 @@ typedef int (*cci_handler)(struct cxlemu_cci *cci, const uint8_t *in,
 #define F_MEDIA (1u << 1)  /* media access: Media Disabled while sanitizing */
 #define F_DC (1u << 2)     /* a memory device with dynamic capacity regions */
 #define F_SWITCH (1u << 3) /* a switch behind the CCI (fabric_switch) */
+#define F_EVENTS (1u << 4) /* event logs: a memory device's or a switch's */
 
 struct cci_cmd {
 	uint16_t opcode;
@@ -66,6 +67,7 @@ struct cxlemu_cci {
 	uint8_t payload_log2;   /* log2 of the payload size */
 	int64_t ts_offset;      /* Set Timestamp minus host clock */
 	bool ts_set;
+	struct md_events *events; /* the event logs of md or sw, or NULL */
 	struct cxlemu_memdev *md; /* borrowed, or NULL */
 	struct cxlemu_switch *sw; /* borrowed, or NULL */
 	bool in_handler;        /* a command handler is running */
@@ -138,5 +140,9 @@ bool cci_put(struct cci_out *o, size_t off, uint64_t v, unsigned int n);
 
 /* The host clock through the context, in nanoseconds. */
 uint64_t cci_now(const struct cxlemu_cci *cci);
+
+/* The event logs of a switch (lib/vcs/switch.c): how a switch CCI reaches
+ * them without the mailbox depending on the switch's internals. */
+struct md_events *vcs_switch_events(struct cxlemu_switch *sw);
 
 #endif

@@ -14,12 +14,19 @@
 #define GET_FLAG_OVERFLOW (1u << 0)
 #define GET_FLAG_MORE (1u << 1)
 
-/* The dynamic capacity log exists only on a device with DC regions. */
-static struct md_event_log *event_log(struct cxlemu_memdev *md, unsigned int log)
+/* Whether the CCI's component has a dynamic capacity log: only a memory
+ * device with DC regions. */
+static bool has_dc(const struct cxlemu_cci *cci)
 {
-	if (log > MD_EVENT_LOG_DC || (log == MD_EVENT_LOG_DC && !md->dc))
+	return cci->md && cci->md->dc;
+}
+
+/* The event logs are a memory device's or a switch's (8.2.9.2). */
+static struct md_event_log *event_log(struct cxlemu_cci *cci, unsigned int log)
+{
+	if (log > MD_EVENT_LOG_DC || (log == MD_EVENT_LOG_DC && !has_dc(cci)))
 		return NULL;
-	return &md->events->log[log];
+	return &cci->events->log[log];
 }
 
 /* Get Event Records (0100h), Tables 8-52/8-53: the oldest records of a
@@ -27,7 +34,7 @@ static struct md_event_log *event_log(struct cxlemu_memdev *md, unsigned int log
  * behind. */
 HANDLER(cci_get_event_records)
 {
-	struct md_event_log *l = event_log(cci->md, in[0]);
+	struct md_event_log *l = event_log(cci, in[0]);
 	unsigned int n, i, flags = 0;
 
 	(void)in_len;
@@ -80,7 +87,7 @@ static void clear_oldest(struct md_event_log *l, unsigned int n)
  */
 HANDLER(cci_clear_event_records)
 {
-	struct md_event_log *l = event_log(cci->md, in[0]);
+	struct md_event_log *l = event_log(cci, in[0]);
 	unsigned int flags = in[1], n = in[2], i;
 
 	(void)out;
@@ -111,7 +118,7 @@ HANDLER(cci_clear_event_records)
  * log, the dynamic capacity log's last. */
 HANDLER(cci_get_event_irq_policy)
 {
-	struct md_events *ev = cci->md->events;
+	struct md_events *ev = cci->events;
 	unsigned int i;
 
 	(void)in;
@@ -139,7 +146,6 @@ static bool irq_setting_ok(uint8_t s)
  */
 HANDLER(cci_set_event_irq_policy)
 {
-	struct cxlemu_memdev *md = cci->md;
 	unsigned int i;
 
 	(void)out;
@@ -148,9 +154,9 @@ HANDLER(cci_set_event_irq_policy)
 	for (i = 0; i < in_len; i++)
 		if (!irq_setting_ok(in[i]))
 			return CXLEMU_MBOX_INVALID_INPUT;
-	if (in_len == MD_EVENT_LOGS && !md->dc && in[MD_EVENT_LOG_DC] & 3u)
+	if (in_len == MD_EVENT_LOGS && !has_dc(cci) && in[MD_EVENT_LOG_DC] & 3u)
 		return CXLEMU_MBOX_INVALID_INPUT;
 	for (i = 0; i < in_len; i++)
-		md->events->log[i].irq = in[i];
+		cci->events->log[i].irq = in[i];
 	return CXLEMU_MBOX_SUCCESS;
 }

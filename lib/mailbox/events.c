@@ -48,19 +48,14 @@ unsigned int md_event_room(const struct cxlemu_memdev *md, unsigned int log)
 	return MD_EVENT_LOG_RECORDS - md->events->log[log].count;
 }
 
-int md_event_add(struct cxlemu_memdev *md, unsigned int log, const uint8_t uuid[16],
-		 uint32_t flags, uint16_t related, uint8_t maint_class,
-		 const uint8_t *data, size_t len)
+int md_events_put(struct md_events *ev, unsigned int log, uint64_t now, uint8_t *r)
 {
-	const struct cxlemu_memdev_host *h = &md->cfg.host;
 	struct md_event_log *l;
-	uint64_t now = md_timestamp(md);
-	unsigned int mode;
-	uint8_t *r;
+	uint8_t *slot;
 
-	if (log >= MD_EVENT_LOGS || len > MD_EVENT_DATA_SIZE || flags >> 24)
+	if (log >= MD_EVENT_LOGS)
 		return -EINVAL;
-	l = &md->events->log[log];
+	l = &ev->log[log];
 	/* A full log keeps its records and counts what it loses: Overflow,
 	 * Overflow Error Count, First/Last Overflow Event Timestamp
 	 * (8.2.9.2.2, Table 8-53). */
@@ -70,32 +65,53 @@ int md_event_add(struct cxlemu_memdev *md, unsigned int log, const uint8_t uuid[
 		if (l->overflow != UINT16_MAX)
 			l->overflow++;
 		l->last_overflow = now;
-		cxlemu_dbg(md->ctx, "memdev: event log %u full, record dropped", log);
 		return -ENOSPC;
 	}
-	r = l->rec[(l->head + l->count) % MD_EVENT_LOG_RECORDS];
-	memset(r, 0, MD_EVENT_RECORD_SIZE);
-	/* Common Event Record Format (8.2.9.2.1, Table 8-43). */
-	memcpy(r, uuid, 16);
-	r[0x10] = MD_EVENT_RECORD_SIZE;
-	put_le(r + 0x11, flags, 3);
 	put_le(r + 0x14, l->next_handle, 2);
-	put_le(r + 0x16, related, 2);
 	put_le(r + 0x18, now, 8);
-	r[0x20] = maint_class;
-	if (len)
-		memcpy(r + MD_EVENT_HDR_SIZE, data, len);
+	slot = l->rec[(l->head + l->count) % MD_EVENT_LOG_RECORDS];
+	memcpy(slot, r, MD_EVENT_RECORD_SIZE);
 	l->count++;
 	/* Handles are nonzero and increase; 0 is skipped on wrap.  A log
 	 * holds far fewer than 65535 records, so they stay unique. */
 	l->next_handle = (uint16_t)(l->next_handle + 1);
 	if (!l->next_handle)
 		l->next_handle = 1;
+	return 0;
+}
+
+int md_event_add(struct cxlemu_memdev *md, unsigned int log, const uint8_t uuid[16],
+		 uint32_t flags, uint16_t related, uint8_t maint_class,
+		 const uint8_t *data, size_t len)
+{
+	const struct cxlemu_memdev_host *h = &md->cfg.host;
+	uint8_t r[MD_EVENT_RECORD_SIZE];
+	unsigned int mode, setting;
+	int rc;
+
+	if (log >= MD_EVENT_LOGS || len > MD_EVENT_DATA_SIZE || flags >> 24)
+		return -EINVAL;
+	/* Common Event Record Format (8.2.9.2.1, Table 8-43); the handle and
+	 * timestamp are stamped as it is stored. */
+	memset(r, 0, sizeof(r));
+	memcpy(r, uuid, 16);
+	r[0x10] = MD_EVENT_RECORD_SIZE;
+	put_le(r + 0x11, flags, 3);
+	put_le(r + 0x16, related, 2);
+	r[0x20] = maint_class;
+	if (len)
+		memcpy(r + MD_EVENT_HDR_SIZE, data, len);
+	rc = md_events_put(md->events, log, md_timestamp(md), r);
+	if (rc) {
+		cxlemu_dbg(md->ctx, "memdev: event log %u full, record dropped", log);
+		return rc;
+	}
 	/* Event Interrupt Policy (8.2.9.2.4, Table 8-55): bits 1:0 mode,
 	 * bits 7:4 interrupt message number. */
-	mode = l->irq & 3u;
+	setting = md->events->log[log].irq;
+	mode = setting & 3u;
 	if ((mode == 1 || mode == 2) && h->event_irq)
-		h->event_irq(h->opaque, log, mode, l->irq >> 4);
+		h->event_irq(h->opaque, log, mode, setting >> 4);
 	return 0;
 }
 

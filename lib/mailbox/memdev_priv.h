@@ -298,6 +298,11 @@ void md_events_free(struct md_events *ev);
 int md_event_add(struct cxlemu_memdev *md, unsigned int log, const uint8_t uuid[16],
 		 uint32_t flags, uint16_t related, uint8_t maint_class,
 		 const uint8_t *data, size_t len);
+/* Stores a 128-byte record in log @log of @ev, stamping its handle (0x14)
+ * and timestamp (0x18) with @now: 0, -EINVAL for a bad log, or -ENOSPC
+ * when the log is full (the record is dropped and counted as overflow).
+ * The record's other header fields are the caller's. */
+int md_events_put(struct md_events *ev, unsigned int log, uint64_t now, uint8_t *rec);
 /* Free record slots in event log @log. */
 unsigned int md_event_room(const struct cxlemu_memdev *md, unsigned int log);
 

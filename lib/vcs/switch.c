@@ -120,6 +120,11 @@ int cxlemu_switch_new(struct cxlemu_ctx *ctx, const struct cxlemu_switch_config 
 		return -ENOMEM;
 	sw->ctx = ctx;
 	sw->cfg = *cfg;
+	sw->events = md_events_new();
+	if (!sw->events) {
+		free(sw);
+		return -ENOMEM;
+	}
 	for (i = 0; i < cfg->nports; i++) {
 		struct vcs_port *p = &sw->ports[i];
 
@@ -161,6 +166,7 @@ void cxlemu_switch_free(struct cxlemu_switch *sw)
 		return;
 	for (i = 0; i < sw->cfg.nvcs; i++)
 		free(sw->vcs[i].vppb);
+	md_events_free(sw->events);
 	free(sw);
 }
 
@@ -260,19 +266,27 @@ int cxlemu_switch_vppb_info(const struct cxlemu_switch *sw, unsigned int vcs,
 
 /* ---- events ---- */
 
-bool vcs_event_pop(struct cxlemu_switch *sw, struct vcs_event *ev)
+struct md_events *vcs_switch_events(struct cxlemu_switch *sw)
 {
-	if (!sw->ev_count)
+	return sw->events;
+}
+
+bool vcs_event_pop(struct cxlemu_switch *sw, unsigned int log, struct vcs_event *ev)
+{
+	struct md_event_log *l;
+
+	if (log >= MD_EVENT_LOGS || !sw->events->log[log].count)
 		return false;
-	*ev = sw->events[sw->ev_head];
-	sw->ev_head = (sw->ev_head + 1) % VCS_EVENT_MAX;
-	sw->ev_count--;
+	l = &sw->events->log[log];
+	memcpy(ev->rec, l->rec[l->head], VCS_EVENT_SIZE);
+	l->head = (l->head + 1) % MD_EVENT_LOG_RECORDS;
+	l->count--;
 	return true;
 }
 
-unsigned int vcs_event_count(const struct cxlemu_switch *sw)
+unsigned int vcs_event_count(const struct cxlemu_switch *sw, unsigned int log)
 {
-	return sw->ev_count;
+	return log < MD_EVENT_LOGS ? sw->events->log[log].count : 0;
 }
 
 /* Binding Status, Bound Port ID and Bound LD ID as Get Virtual CXL Switch
@@ -309,34 +323,22 @@ void vcs_vppb_wire(const struct cxlemu_switch *sw, unsigned int vcs, unsigned in
 	out[3] = 0;
 }
 
-/* Queues a Binding Change record (Table 7-78) to the informational log on
- * success, the warning log on failure; a full queue drops it and counts. */
+/* Logs a Binding Change record (Table 7-78) in the informational log on
+ * success, the warning log on failure; a full log drops it and counts the
+ * overflow (8.2.9.2.2). */
 static void queue_binding_event(struct cxlemu_switch *sw, unsigned int vcs, unsigned int vppb,
 				bool ok)
 {
 	const struct vcs_vppb *v = &sw->vcs[vcs].vppb[vppb];
-	struct vcs_event *ev;
-	uint8_t *r;
+	unsigned int log = ok ? VCS_LOG_INFO : VCS_LOG_WARN;
+	uint8_t r[VCS_EVENT_SIZE];
 
-	if (sw->ev_count == VCS_EVENT_MAX) {
-		sw->ev_overflow++;
-		cxlemu_warn(sw->ctx, "switch: event queue full, VCS %u vPPB %u event dropped",
-			    vcs, vppb);
-		return;
-	}
-	ev = &sw->events[(sw->ev_head + sw->ev_count) % VCS_EVENT_MAX];
-	sw->ev_count++;
-	memset(ev, 0, sizeof(*ev));
-	ev->log = ok ? VCS_LOG_INFO : VCS_LOG_WARN;
-	r = ev->rec;
-	/* Common Event Record (8.2.9.2.1, Table 8-43). */
+	memset(r, 0, sizeof(r));
+	/* Common Event Record (8.2.9.2.1, Table 8-43); handle and timestamp
+	 * are stamped as the log stores it. */
 	memcpy(r, vcs_event_uuid, sizeof(vcs_event_uuid));
 	r[0x10] = VCS_EVENT_SIZE;
-	r[0x11] = ev->log;  /* Event Record Severity, bits 1:0 */
-	if (++sw->ev_handle == 0)
-		sw->ev_handle = 1;
-	put_le(r + 0x14, sw->ev_handle, 2);
-	put_le(r + 0x18, cxlemu_ctx_now_ns(sw->ctx), 8);
+	r[0x11] = (uint8_t)log;  /* Event Record Severity, bits 1:0 */
 	/* Virtual CXL Switch Event Record (7.6.8.2). */
 	r[0x30] = (uint8_t)vcs;
 	r[0x31] = (uint8_t)vppb;
@@ -344,6 +346,9 @@ static void queue_binding_event(struct cxlemu_switch *sw, unsigned int vcs, unsi
 	vppb_wire(v, &r[0x33], &r[0x34], &r[0x35]);
 	put_le(r + 0x36, v->link_ctl, 2);
 	put_le(r + 0x38, v->slot_ctl, 2);
+	if (md_events_put(sw->events, log, cxlemu_ctx_now_ns(sw->ctx), r))
+		cxlemu_warn(sw->ctx, "switch: event log %u full, VCS %u vPPB %u event dropped",
+			    log, vcs, vppb);
 }
 
 /* ---- bind and unbind ---- */

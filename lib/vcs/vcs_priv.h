@@ -13,6 +13,7 @@
 #include <cxlemu/vcs.h>
 
 #include "../internal.h"
+#include "../mailbox/cci_priv.h"
 
 /* Bytes of a PPB's configuration space that hold registers (the type 1
  * header); the rest of the 4 KiB reads 0. */
@@ -59,11 +60,10 @@ struct vcs_vcs {
 /* Event log a record belongs to (8.2.9.2.2). */
 #define VCS_LOG_INFO 0
 #define VCS_LOG_WARN 1
-/* Records the switch keeps until they are read. */
-#define VCS_EVENT_MAX 64u
+/* Records each of the switch's event logs keeps until they are cleared. */
+#define VCS_EVENT_MAX MD_EVENT_LOG_RECORDS
 
 struct vcs_event {
-	uint8_t log;          /* VCS_LOG_* */
 	uint8_t rec[VCS_EVENT_SIZE];
 };
 
@@ -72,23 +72,18 @@ struct cxlemu_switch {
 	struct cxlemu_switch_config cfg;
 	struct vcs_port ports[CXLEMU_SWITCH_MAX_PORTS];
 	struct vcs_vcs vcs[CXLEMU_SWITCH_MAX_VCS];
-	/* Event records, oldest first, in a ring. */
-	struct vcs_event events[VCS_EVENT_MAX];
-	unsigned int ev_head, ev_count;
-	uint32_t ev_overflow;  /* records dropped because the queue was full */
-	uint16_t ev_handle;    /* last record handle given */
+	/* Event logs (8.2.9.2) the switch CCI reads with Get Event Records. */
+	struct md_events *events;
 };
 
 /*
- * The event queue.  The switch's CCI answers Get Event Records from it
- * once the event log command set is wired to switches (the lead does that
- * after merging the memory device event logs); until then hosts and tests
- * read it here.  Records of both logs share the queue in completion order.
+ * The switch's event logs are the ones Get/Clear Event Records read on its
+ * CCI (lib/mailbox/cmd_events.c through vcs_switch_events()).  For tests
+ * and hosts that look without a CCI: take the oldest record of @log (false
+ * when there is none), and count a log's records.
  */
-/* Takes the oldest record; false when there is none. */
-bool vcs_event_pop(struct cxlemu_switch *sw, struct vcs_event *ev);
-/* Number of queued records. */
-unsigned int vcs_event_count(const struct cxlemu_switch *sw);
+bool vcs_event_pop(struct cxlemu_switch *sw, unsigned int log, struct vcs_event *ev);
+unsigned int vcs_event_count(const struct cxlemu_switch *sw, unsigned int log);
 
 /* Configuration State of a port in Get Physical Port State (Table 7-19). */
 unsigned int vcs_port_config_state(const struct cxlemu_switch *sw, unsigned int port);
