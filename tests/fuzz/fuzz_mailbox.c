@@ -29,6 +29,14 @@ static uint64_t fuzz_clock(void *opaque)
 	return *(const uint64_t *)opaque;
 }
 
+static int fuzz_zero(void *opaque, uint64_t dpa, uint64_t len)
+{
+	(void)opaque;
+	(void)dpa;
+	(void)len;
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint32_t kinds[4] = { CXLEMU_CCI_MAILBOX, CXLEMU_CCI_SWITCH,
@@ -58,8 +66,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cxlemu_memdev_config_init(&mcfg);
 		mcfg.volatile_size = CXLEMU_CAPACITY_UNIT;
 		mcfg.persistent_size = CXLEMU_CAPACITY_UNIT;
+		mcfg.partitionable_size = CXLEMU_CAPACITY_UNIT;
+		mcfg.partition_align = CXLEMU_CAPACITY_UNIT;
 		mcfg.lsa_size = 4096;
 		memcpy(mcfg.fw_revision, "fuzz", 4);
+		/* Dynamic capacity on every other input, so that both the DC
+		 * commands and their absence are reached. */
+		if (data[0] & 0x80) {
+			mcfg.dc_nregions = 2;
+			mcfg.dc[0].base = 4 * CXLEMU_CAPACITY_UNIT;
+			mcfg.dc[0].decode_len = CXLEMU_CAPACITY_UNIT;
+			mcfg.dc[0].len = CXLEMU_CAPACITY_UNIT;
+			mcfg.dc[0].block_size = UINT64_C(2) << 20;
+			mcfg.dc[1].base = 5 * CXLEMU_CAPACITY_UNIT;
+			mcfg.dc[1].decode_len = CXLEMU_CAPACITY_UNIT;
+			mcfg.dc[1].len = CXLEMU_CAPACITY_UNIT / 2;
+			mcfg.dc[1].block_size = UINT64_C(64) << 10;
+			mcfg.dc[1].flags = 8;
+		}
+		mcfg.host.media_zero = fuzz_zero;
 		if (cxlemu_memdev_new(ctx, &mcfg, &md))
 			abort();
 		cfg.memdev = md;
