@@ -79,10 +79,14 @@ void cxlemu_cci_free(struct cxlemu_cci *cci)
 	 * dropped (its owner forgets this CCI), a timed one completes now so
 	 * that device-wide state (media disabled, media busy) is released. */
 	if (cci->bg_running && cci->bg_ops) {
-		if (cci->bg_ops->drop)
-			cci->bg_ops->drop(cci);
+		const struct cci_bg_ops *ops = cci->bg_ops;
+
+		cci->bg_running = false;
+		cci->bg_ops = NULL;
+		if (ops->drop)
+			ops->drop(cci);
 		else
-			(void)cci->bg_ops->finish(cci, false);
+			(void)ops->finish(cci, false);
 	}
 	free(cci->payload);
 	free(cci);
@@ -118,10 +122,14 @@ int cci_bg_start(struct cxlemu_cci *cci, uint16_t opcode, uint64_t dur_ns,
 
 static void bg_end(struct cxlemu_cci *cci, bool aborted)
 {
-	int rc = cci->bg_ops->finish(cci, aborted);
+	const struct cci_bg_ops *ops = cci->bg_ops;
+	int rc;
 
+	/* Over before finish() runs: a host callback inside it that polls
+	 * cannot finish it a second time. */
 	cci->bg_running = false;
 	cci->bg_ops = NULL;
+	rc = ops->finish(cci, aborted);
 	cci->bg_rc = (uint16_t)(aborted ? CXLEMU_MBOX_ABORTED : rc);
 	if (!aborted)
 		cci->bg_percent = 100;
@@ -147,7 +155,8 @@ void cxlemu_cci_poll(struct cxlemu_cci *cci)
 		return;
 	}
 	/* Percent complete, never 100 before the end (Table 8-40). */
-	cci->bg_percent = (uint8_t)(done / (cci->bg_dur / 100 ? cci->bg_dur / 100 : 1));
+	cci->bg_percent = (uint8_t)(cci->bg_dur <= UINT64_MAX / 100 ? done * 100 / cci->bg_dur :
+				    done / (cci->bg_dur / 100));
 	if (cci->bg_percent > 99)
 		cci->bg_percent = 99;
 	if (cci->cfg.host.schedule)

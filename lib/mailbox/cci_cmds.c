@@ -31,7 +31,7 @@ const struct cci_cmd cxlemu_cci_cmds[] = {
 	/* Firmware update (8.2.9.3): the memory device's slots. */
 	{ 0x0200, "Get FW Info", cci_get_fw_info, IN_EXACT, 0, 0, MD, F_MEMDEV },
 	{ 0x0201, "Transfer FW", cci_transfer_fw, IN_MIN, 0x80,
-	  CFG_RESET | EFFECT_BACKGROUND, MD, F_MEMDEV },
+	  CFG_RESET | EFFECT_BACKGROUND | EFFECT_BG_ABORT, MD, F_MEMDEV },
 	{ 0x0202, "Activate FW", cci_activate_fw, IN_EXACT, 2, CFG_RESET | CFG_NOW, MD,
 	  F_MEMDEV },
 	/* Events (8.2.9.2): the memory device's event logs. */
@@ -86,7 +86,7 @@ const struct cci_cmd cxlemu_cci_cmds[] = {
 	  F_MEMDEV | F_MEDIA },
 	{ 0x4303, "Get Scan Media Capabilities", cci_get_scan_media_caps, IN_EXACT, 16, 0, MD,
 	  F_MEMDEV | F_MEDIA },
-	{ 0x4304, "Scan Media", cci_scan_media, IN_EXACT, 17, EFFECT_BACKGROUND, MD,
+	{ 0x4304, "Scan Media", cci_scan_media, IN_EXACT, 17, EFFECT_BACKGROUND | EFFECT_BG_ABORT, MD,
 	  F_MEMDEV | F_MEDIA },
 	{ 0x4305, "Get Scan Media Results", cci_get_scan_media_results, IN_EXACT, 0, 0, MD,
 	  F_MEMDEV | F_MEDIA },

@@ -20,6 +20,8 @@
 #define EFFECT_LOG_CHANGE_IMMEDIATE (1u << 4)
 #define EFFECT_SECURITY_CHANGE (1u << 5)
 #define EFFECT_BACKGROUND (1u << 6)
+/* Request Abort Background Operation Supported (CXL 3.2 Table 8-87). */
+#define EFFECT_BG_ABORT (1u << 7)
 
 /* How the dispatcher checks a command's input length. */
 enum in_rule {

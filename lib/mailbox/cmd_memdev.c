@@ -85,8 +85,11 @@ HANDLER(cci_set_partition_info)
 		return CXLEMU_MBOX_INVALID_INPUT;
 	md->next_vol = c->volatile_size + vol;
 	md->next_pers = c->persistent_size + (c->partitionable_size - vol);
-	if (flags & 1)
-		cxlemu_memdev_reset(md);
+	/* Immediate: the new partitions now, nothing else of a reset. */
+	if (flags & 1) {
+		md->active_vol = md->next_vol;
+		md->active_pers = md->next_pers;
+	}
 	return CXLEMU_MBOX_SUCCESS;
 }
 

@@ -192,11 +192,15 @@ static const uint8_t mo_supported[][2] = {
 
 static int mo_discovery(const uint8_t *in, size_t in_len, struct cci_out *out)
 {
-	uint64_t count = get_le(in + 4, 4), start = get_le(in + 8, 2), num = get_le(in + 10, 2);
+	uint64_t count, start, num;
 	size_t i, n;
 
+	/* The length first: the fields below exist only then. */
 	if (in_len != MO_DISCOVERY_IN)
 		return CXLEMU_MBOX_INVALID_PAYLOAD_LENGTH;
+	count = get_le(in + 4, 4);
+	start = get_le(in + 8, 2);
+	num = get_le(in + 10, 2);
 	/* Discovery takes no DPA ranges; the start index must be inside the
 	 * list (an index at its end returns nothing). */
 	if (count || start > MO_NSUPPORTED)
@@ -275,6 +279,21 @@ static int mo_ranges(struct cxlemu_cci *cci, const uint8_t *in, size_t in_len)
 		if (s % MD_POISON_LINE || l % MD_POISON_LINE || !md_dpa_range_ok(md, s, l))
 			return CXLEMU_MBOX_INVALID_INPUT;
 		total = total + l < total ? UINT64_MAX : total + l;
+	}
+	/* Ranges may not overlap: each byte is overwritten once, and a guest
+	 * cannot make one command overwrite the device thousands of times. */
+	for (i = 0; i < count; i++) {
+		uint64_t s = get_le(in + MO_HDR + i * MO_RANGE, 8);
+		uint64_t l = get_le(in + MO_HDR + i * MO_RANGE + 8, 8);
+		uint64_t k;
+
+		for (k = i + 1; k < count; k++) {
+			uint64_t s2 = get_le(in + MO_HDR + k * MO_RANGE, 8);
+			uint64_t l2 = get_le(in + MO_HDR + k * MO_RANGE + 8, 8);
+
+			if (s < s2 + l2 && s2 < s + l)
+				return CXLEMU_MBOX_INVALID_INPUT;
+		}
 	}
 	if (!count)
 		return CXLEMU_MBOX_SUCCESS;

@@ -200,6 +200,8 @@ void md_cci_gone(struct cxlemu_memdev *md, const void *cci)
 	}
 	if (md->feat.xfer && md->feat.owner == cci)
 		md->feat.xfer = false;
+	if (md->poison.cont && md->poison.cont_owner == cci)
+		md->poison.cont = false;
 }
 
 bool cxlemu_memdev_media_disabled(const struct cxlemu_memdev *md)

@@ -170,6 +170,12 @@ void md_poison_add(struct cxlemu_memdev *md, uint64_t start, uint64_t len, uint8
 	bool left, right;
 	size_t i;
 
+	/* Already poisoned with this source: nothing changes (and no split
+	 * and re-merge that would count as a list overflow). */
+	i = md_poison_find(p, start);
+	if (i < p->n && p->rec[i].start <= start && p->rec[i].end >= end &&
+	    p->rec[i].source == source)
+		return;
 	md_poison_remove(md, start, len);
 	i = md_poison_find(p, start);
 	left = i > 0 && p->rec[i - 1].end == start && p->rec[i - 1].source == source;
