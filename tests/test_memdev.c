@@ -587,11 +587,18 @@ static void test_linux_probe(void **state)
 	uint32_t cel_size, lsa_size, payload;
 	uint64_t v;
 	uint8_t seen[0x10000 / 8];
+	struct cxlemu_event_gen_media gm;
 
 	(void)state;
 	assert_non_null(out);
 	assert_non_null(lsa);
 	memset(seen, 0, sizeof(seen));
+	/* Something happened before the driver came: a warning record. */
+	memset(&gm, 0, sizeof(gm));
+	gm.phys_addr = 0x1000;
+	gm.transaction_type = 1;
+	assert_int_equal(cxlemu_memdev_event_gen_media(m->md, CXLEMU_EVENT_LOG_WARN, &gm), 0);
+	assert_int_equal(m->event_irqs, 0);  /* no interrupt policy yet */
 	/* Mailbox capabilities: payload size. */
 	assert_int_equal(cxlemu_cci_reg_read(m->cci, 0x00, 4, &v), 0);
 	payload = 1u << (v & 0x1f);
@@ -660,6 +667,51 @@ static void test_linux_probe(void **state)
 	}
 	assert_memory_equal(lsa + 0x40, "namespace-label!", 16);
 	assert_int_equal(lsa[0x3f], 0);
+	/* Events (cxl_event_config): MSI for the four logs, read back; then
+	 * the records already logged are read and cleared. */
+	memset(in, 0, 8);
+	in[0] = in[1] = in[2] = in[3] = 0x01;
+	assert_int_equal(reg_cmd(m, 0x0103, in, 4, out, &len), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(reg_cmd(m, 0x0102, NULL, 0, out, &len), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(len, 5);
+	assert_int_equal(test_le(out, 4), 0x01010101);
+	in[0] = 1;  /* warning log: the record logged before probe */
+	assert_int_equal(reg_cmd(m, 0x0100, in, 1, out, &len), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(len, 0x20 + 0x80);
+	assert_int_equal(test_le(out + 0x14, 2), 1);
+	assert_int_equal(test_le(out + 0x20 + 0x30, 8), 0x1000);
+	in[1] = 0;
+	in[2] = 1;
+	in[3] = in[4] = in[5] = 0;
+	in[6] = out[0x20 + 0x14];
+	in[7] = out[0x20 + 0x15];
+	assert_int_equal(reg_cmd(m, 0x0101, in, 8, out, &len), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(reg_cmd(m, 0x0100, in, 1, out, &len), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(test_le(out + 0x14, 2), 0);
+	/* A record logged now interrupts as the policy asks. */
+	assert_int_equal(cxlemu_memdev_event_gen_media(m->md, CXLEMU_EVENT_LOG_INFO, &gm), 0);
+	assert_int_equal(m->event_irqs, 1);
+	assert_int_equal(m->last_event_mode, 1);
+	/* Firmware (cxl_memdev_setup_fw_upload) and features (cxl_get_features). */
+	assert_int_equal(reg_cmd(m, 0x0200, NULL, 0, out, &len), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(len, 0x50);
+	assert_memory_equal(out + 0x10, "cxlemu fw 1.0", 13);
+	memset(in, 0, 8);
+	in[0] = 0x80;  /* count (bytes of entries) */
+	assert_int_equal(reg_cmd(m, 0x0500, in, 8, out, &len), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(test_le(out, 2), 2);   /* entries returned */
+	/* Poison list of the volatile partition (cxl list --media-errors). */
+	memset(in, 0, 16);
+	in[8 + 3] = 0x01;  /* 2^24 lines of 64 B = 1 GiB */
+	assert_int_equal(reg_cmd(m, 0x4300, in, 16, out, &len), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(len, 0x20);
+	assert_int_equal(test_le(out + 0x0a, 2), 0);  /* no records */
+	assert_int_equal(cxlemu_memdev_add_poison(m->md, 0x2000, 128, CXLEMU_POISON_EXTERNAL), 0);
+	assert_int_equal(reg_cmd(m, 0x4300, in, 16, out, &len), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(len, 0x20 + 0x10);
+	assert_int_equal(test_le(out + 0x0a, 2), 1);
+	assert_int_equal(test_le(out + 0x20, 8), 0x2000 | CXLEMU_POISON_EXTERNAL);
+	assert_int_equal(test_le(out + 0x28, 4), 2);  /* two 64 B lines */
 	/* Health for `cxl list -H`. */
 	assert_int_equal(reg_cmd(m, 0x4200, NULL, 0, out, &len), CXLEMU_MBOX_SUCCESS);
 	assert_int_equal(len, 0x12);
