@@ -566,6 +566,54 @@ int cxlemu_topo_reset(struct cxlemu_topo *t, uint32_t id)
 	return rebuild(t);
 }
 
+int cxlemu_topo_detach(struct cxlemu_topo *t, uint32_t port)
+{
+	struct comp *p = comp_of(t, port), *e;
+
+	if (!p || !is_port(p->info.kind) || p->info.below == CXLEMU_COMP_NONE ||
+	    !is_endpoint(t->comps[p->info.below].info.kind)) {
+		if (t)
+			cxlemu_err(t->ctx, "detach: component %u is not a port with an endpoint below",
+				   port);
+		return -EINVAL;
+	}
+	e = &t->comps[p->info.below];
+	p->info.below = CXLEMU_COMP_NONE;
+	e->info.parent = CXLEMU_COMP_NONE;
+	cxlemu_compregs_reset(&e->regs);
+	cxlemu_info(t->ctx, "%s detached from %s", e->name, p->name);
+	return rebuild(t);
+}
+
+int cxlemu_topo_attach(struct cxlemu_topo *t, uint32_t port, uint32_t id)
+{
+	struct comp *p = comp_of(t, port), *e = comp_of(t, id);
+
+	if (!p || !e || !is_port(p->info.kind) || !is_endpoint(e->info.kind) ||
+	    e->info.parent != CXLEMU_COMP_NONE) {
+		if (t)
+			cxlemu_err(t->ctx, "attach: %u is not a port or %u not a detached endpoint",
+				   port, id);
+		return -EINVAL;
+	}
+	if (p->info.below != CXLEMU_COMP_NONE) {
+		cxlemu_err(t->ctx, "attach: port %s already has %s below it", p->name,
+			   t->comps[p->info.below].name);
+		return -EBUSY;
+	}
+	if (p->depth + 1 > CXLEMU_ROUTE_MAX_DEPTH) {
+		cxlemu_err(t->ctx, "attach: %s below %s is deeper than %u components", e->name,
+			   p->name, CXLEMU_ROUTE_MAX_DEPTH);
+		return -EINVAL;
+	}
+	cxlemu_compregs_reset(&e->regs);
+	p->info.below = id;
+	e->info.parent = port;
+	e->depth = p->depth + 1;
+	cxlemu_info(t->ctx, "%s attached below %s", e->name, p->name);
+	return rebuild(t);
+}
+
 struct cxlemu_route_pub *cxlemu_topo_routes(struct cxlemu_topo *t, uint32_t win)
 {
 	return t && win < t->nwins ? t->wins[win].pub : NULL;

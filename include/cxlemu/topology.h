@@ -187,7 +187,9 @@ CXLEMU_EXPORT uint32_t cxlemu_topo_find(const struct cxlemu_topo *t,
 /** What a component is and where it sits. */
 struct cxlemu_comp_info {
 	uint32_t kind;   /**< enum cxlemu_comp_kind */
-	uint32_t parent; /**< upstream component, or CXLEMU_COMP_NONE */
+	/** Upstream component; CXLEMU_COMP_NONE for a host bridge and for
+	 * an endpoint detached with cxlemu_topo_detach(). */
+	uint32_t parent;
 	uint32_t port;   /**< Port Number (ports) */
 	uint32_t uid;    /**< host bridges: _UID */
 	uint32_t below;  /**< ports: what is attached, or CXLEMU_COMP_NONE */
@@ -266,6 +268,30 @@ CXLEMU_EXPORT int cxlemu_topo_reg_write(struct cxlemu_topo *t, uint32_t id,
  * @return 0, -EINVAL, -ENOMEM as for cxlemu_topo_reg_write()
  */
 CXLEMU_EXPORT int cxlemu_topo_reset(struct cxlemu_topo *t, uint32_t id);
+
+/**
+ * Hot-removes the endpoint below a root or downstream port (what a fabric
+ * manager's unbind does to a host's view): routes stop reaching it at
+ * once, and its registers are reset, since a device that comes back
+ * starts from reset.  The endpoint keeps its id, detached (parent
+ * CXLEMU_COMP_NONE), until cxlemu_topo_attach() puts it below a port
+ * again.
+ * @param t    topology
+ * @param port a root or downstream port with an endpoint below it
+ * @return 0, -EINVAL (not such a port; the log says why), -ENOMEM as for
+ *         cxlemu_topo_reg_write()
+ */
+CXLEMU_EXPORT int cxlemu_topo_detach(struct cxlemu_topo *t, uint32_t port);
+
+/**
+ * Hot-adds a detached endpoint below a free root or downstream port (a
+ * bind).  Its decoders start uncommitted.
+ * @param t    topology
+ * @param port a root or downstream port with nothing below it
+ * @param id   a detached endpoint
+ * @return 0, -EINVAL (the log says why), -EBUSY when the port is taken
+ */
+CXLEMU_EXPORT int cxlemu_topo_attach(struct cxlemu_topo *t, uint32_t port, uint32_t id);
 
 /**
  * The publication point of a window's route table, borrowed: read it with
