@@ -162,6 +162,121 @@ static void review_media_ops_discovery_short_input_overread(void **state)
 	free(in);
 }
 
+/* Review 2: dynamic capacity and event interrupt policy. */
+#define OP_EXTENTS 0x4801
+#define OP_ADD_RSP 0x4802
+#define OP_RELEASE 0x4803
+#define MIB (UINT64_C(1) << 20)
+#define GIB (UINT64_C(1) << 30)
+
+static void put(uint8_t *p, uint64_t v, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static int update(struct mb *m, uint16_t op, uint8_t flags, uint64_t dpa, uint64_t len)
+{
+	uint8_t in[8 + 24];
+
+	memset(in, 0, sizeof(in));
+	put(in, 1, 4);
+	in[4] = flags;
+	put(in + 8, dpa, 8);
+	put(in + 16, len, 8);
+	return mb_run(m, op, in, sizeof(in));
+}
+
+static uint32_t nextents(struct mb *m)
+{
+	uint8_t in[8] = { 0 };
+
+	assert_int_equal(mb_run(m, OP_EXTENTS, in, 8), CXLEMU_MBOX_SUCCESS);
+	return (uint32_t)test_le(m->out + 4, 4);
+}
+
+static struct cxlemu_dc_extent ext(uint64_t dpa, uint64_t len)
+{
+	struct cxlemu_dc_extent e;
+
+	memset(&e, 0, sizeof(e));
+	e.dpa = dpa;
+	e.len = len;
+	return e;
+}
+
+/*
+ * The FM forcibly releases capacity the host accepted in a partial (More)
+ * response; the offer it came from is still open, and the host's last
+ * response accepts the same range again: capacity the device took away is
+ * backed again, without any new offer.
+ */
+static void test_dc_reaccept_after_forced_release(void **state)
+{
+	struct mb *m = mb_new();
+	const uint64_t base = 2 * GIB, B = 2 * MIB;
+	struct cxlemu_dc_extent e = ext(base, 2 * B), r = ext(base, B);
+
+	(void)state;
+	assert_int_equal(cxlemu_memdev_dc_add(m->md, 0, 0, &e, 1), 0);
+	assert_int_equal(update(m, OP_ADD_RSP, 1, base, B), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(nextents(m), 1);
+	assert_int_equal(cxlemu_memdev_dc_release(m->md, 0, 0, &r, 1, true), 0);
+	assert_int_equal(nextents(m), 0);
+	assert_false(cxlemu_memdev_dc_backed(m->md, base, B));
+	/* The released block was already answered; it is not on offer. */
+	assert_int_equal(update(m, OP_ADD_RSP, 0, base, B),
+			 CXLEMU_MBOX_INVALID_PHYSICAL_ADDRESS);
+	assert_false(cxlemu_memdev_dc_backed(m->md, base, B));
+	mb_free(m);
+}
+
+/* Same with the host's own Release Dynamic Capacity between the partial
+ * responses. */
+static void test_dc_reaccept_after_host_release(void **state)
+{
+	struct mb *m = mb_new();
+	const uint64_t base = 2 * GIB, B = 2 * MIB;
+	struct cxlemu_dc_extent e = ext(base, 2 * B);
+
+	(void)state;
+	assert_int_equal(cxlemu_memdev_dc_add(m->md, 0, 0, &e, 1), 0);
+	assert_int_equal(update(m, OP_ADD_RSP, 1, base, B), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(update(m, OP_RELEASE, 0, base, B), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(nextents(m), 0);
+	assert_int_equal(update(m, OP_ADD_RSP, 0, base, B),
+			 CXLEMU_MBOX_INVALID_PHYSICAL_ADDRESS);
+	assert_int_equal(nextents(m), 0);
+	mb_free(m);
+}
+
+/* A device without DC took a fifth Set Event Interrupt Policy byte with a
+ * message number and echoed it as the settings of a log that does not
+ * exist; now the byte, when sent, must be 0. */
+static void test_irq_policy_dc_byte_without_dc(void **state)
+{
+	struct mb *m = calloc(1, sizeof(*m));
+	uint8_t in[5] = { 0x01, 0x01, 0x01, 0x01, 0xf0 };
+
+	(void)state;
+	assert_non_null(m);
+	mb_default_config(m);
+	m->mcfg.dc_nregions = 0;
+	memset(m->mcfg.dc, 0, sizeof(m->mcfg.dc));
+	mb_start(m);
+	assert_int_equal(mb_run(m, 0x0103, in, 5), CXLEMU_MBOX_INVALID_INPUT);
+	assert_int_equal(mb_run(m, 0x0102, NULL, 0), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(m->out_len, 5);
+	assert_int_equal(test_le(m->out, 5), 0);  /* nothing applied */
+	in[4] = 0;
+	assert_int_equal(mb_run(m, 0x0103, in, 5), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(mb_run(m, 0x0102, NULL, 0), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(test_le(m->out, 5), 0x01010101);
+	mb_free(m);
+}
+
 static int setup(void **state)
 {
 	*state = mb_new();
@@ -256,6 +371,9 @@ int main(void)
 		T(review_media_ops_overlapping_ranges),
 		cmocka_unit_test(review_finish_not_reentered),
 		T(review_percent_of_short_operation),
+		cmocka_unit_test(test_dc_reaccept_after_forced_release),
+		cmocka_unit_test(test_dc_reaccept_after_host_release),
+		cmocka_unit_test(test_irq_policy_dc_byte_without_dc),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -211,11 +211,13 @@ HANDLER(cci_add_dc_response)
 	}
 	for (i = 0; i < n; i++)
 		if (offered(dc, r[i]) < 0 ||
-		    md_dc_overlaps(dc->acc, dc->nacc, r[i][0], r[i][1])) {
+		    md_dc_overlaps(dc->acc, dc->nacc, r[i][0], r[i][1]) ||
+		    md_dc_overlaps(dc->taken, dc->ntaken, r[i][0], r[i][1])) {
 			free(r);
 			return CXLEMU_MBOX_INVALID_PHYSICAL_ADDRESS;
 		}
-	if (n > MD_DC_MAX_EXTENTS - dc->nacc) {
+	if (n > MD_DC_MAX_EXTENTS - dc->nacc ||
+	    ((in[4] & UPD_MORE) && n > MD_DC_MAX_EXTENTS - dc->ntaken)) {
 		free(r);
 		return CXLEMU_MBOX_RESOURCES_EXHAUSTED;
 	}
@@ -227,6 +229,9 @@ HANDLER(cci_add_dc_response)
 		e.dpa = r[i][0];
 		e.len = r[i][1];
 		md_dc_insert(dc->acc, &dc->nacc, &e);
+		/* The offer stays open: remember what it gave already. */
+		if (in[4] & UPD_MORE)
+			md_dc_insert(dc->taken, &dc->ntaken, &e);
 	}
 	if (n)
 		dc->generation++;

@@ -154,7 +154,8 @@ HANDLER(cci_set_event_irq_policy)
 	for (i = 0; i < in_len; i++)
 		if (!irq_setting_ok(in[i]))
 			return CXLEMU_MBOX_INVALID_INPUT;
-	if (in_len == MD_EVENT_LOGS && !has_dc(cci) && in[MD_EVENT_LOG_DC] & 3u)
+	/* Without a DC log its byte, if sent, must ask for nothing. */
+	if (in_len == MD_EVENT_LOGS && !has_dc(cci) && in[MD_EVENT_LOG_DC])
 		return CXLEMU_MBOX_INVALID_INPUT;
 	for (i = 0; i < in_len; i++)
 		cci->events->log[i].irq = in[i];

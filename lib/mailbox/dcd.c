@@ -177,6 +177,7 @@ void md_dc_retire_offer(struct md_dc *dc)
 	memmove(dc->pend_last, dc->pend_last + k, (size_t)(dc->npend - k));
 	dc->npend -= k;
 	dc->pend_started = false;
+	dc->ntaken = 0;
 }
 
 int md_dc_sanitize(struct cxlemu_memdev *md, uint64_t dpa, uint64_t len)

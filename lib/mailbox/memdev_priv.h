@@ -190,6 +190,11 @@ struct md_dc {
 	bool pend_last[MD_DC_MAX_EXTENTS];
 	bool pend_started; /* the oldest offer got a response with More set */
 	uint32_t npend;
+	/* What responses with More already accepted from the oldest offer
+	 * (sorted): each offered block is accepted at most once, even after
+	 * it was released meanwhile. */
+	struct md_dc_extent taken[MD_DC_MAX_EXTENTS];
+	uint32_t ntaken;
 };
 
 struct cxlemu_memdev {
