@@ -83,10 +83,15 @@ HANDLER(cci_tunnel_management)
 			   in_len - TUNNEL_HDR);
 		return CXLEMU_MBOX_INVALID_PAYLOAD_LENGTH;
 	}
-	if (size < CXLEMU_CCI_MSG_HEADER || in[1] != TUNNEL_TARGET_PORT_OR_LD ||
-	    (in[TUNNEL_HDR] & 0x0f) != 0) {
-		cxlemu_dbg(cci->ctx, "tunnel: command of %zu bytes, target type %u, category %u "
-			   "is not a request to tunnel", size, in[1], in[TUNNEL_HDR] & 0x0f);
+	if (size < CXLEMU_CCI_MSG_HEADER || in[1] != TUNNEL_TARGET_PORT_OR_LD) {
+		cxlemu_dbg(cci->ctx, "tunnel: command of %zu bytes, target type %u refused", size,
+			   in[1]);
+		return CXLEMU_MBOX_INVALID_INPUT;
+	}
+	/* The message header is there now: only requests are tunnelled. */
+	if ((in[TUNNEL_HDR] & 0x0f) != 0) {
+		cxlemu_dbg(cci->ctx, "tunnel: message category %u is not a request",
+			   in[TUNNEL_HDR] & 0x0f);
 		return CXLEMU_MBOX_INVALID_INPUT;
 	}
 	target = cci->sw ? port_target(cci, in[0]) : ld_target(cci, in[0]);
