@@ -696,6 +696,17 @@ static void test_tunnel_refusals(void **state)
 	in[2] = 0;
 	assert_int_equal(run(f, f->swcci, 0x5300, in, 4, 4096), CXLEMU_MBOX_INVALID_INPUT);
 	in[2] = (uint8_t)len;
+	/* The same with nothing past the 4 bytes (fuzz_fmapi found the
+	 * refusal reading the message category there; ASan sees it). */
+	{
+		uint8_t *four = malloc(4);
+
+		assert_non_null(four);
+		memcpy(four, (const uint8_t[]){ 2, 0, 0, 0 }, 4);
+		assert_int_equal(run(f, f->swcci, 0x5300, four, 4, 4096),
+				 CXLEMU_MBOX_INVALID_INPUT);
+		free(four);
+	}
 	/* Target Type other than port or LD. */
 	in[1] = 1;
 	assert_int_equal(run(f, f->swcci, 0x5300, in, n, 4096), CXLEMU_MBOX_INVALID_INPUT);
