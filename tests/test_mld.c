@@ -370,6 +370,17 @@ static void test_get_ld_info(void **state)
 	assert_int_equal(run(f, mbox, 0x5400, NULL, 0, 4096), CXLEMU_MBOX_UNSUPPORTED);
 	assert_int_equal(run(f, f->swcci, 0x5400, NULL, 0, 4096), CXLEMU_MBOX_UNSUPPORTED);
 	assert_int_equal(run(f, f->mctp, 0x5400, NULL, 0, 4096), CXLEMU_MBOX_UNSUPPORTED);
+	/* The CEL of an FM-owned LD with an MLD lists the 3 MLD Component
+	 * commands and the tunnel (4 bytes each); without one it does not. */
+	{
+		uint32_t with, without;
+
+		assert_int_equal(run(f, f->ldfm, 0x0400, NULL, 0, 4096), CXLEMU_MBOX_SUCCESS);
+		with = (uint32_t)test_le(f->out + 24, 4);
+		assert_int_equal(run(f, bare, 0x0400, NULL, 0, 4096), CXLEMU_MBOX_SUCCESS);
+		without = (uint32_t)test_le(f->out + 24, 4);
+		assert_int_equal(with, without + 4 * 4);
+	}
 	cxlemu_cci_free(bare);
 	cxlemu_cci_free(mctp);
 	cxlemu_cci_free(mbox);
