@@ -1346,12 +1346,13 @@ static void test_unsupported(void **state)
 		assert_int_equal(run_on(f, ld, ops[i], in, 0, 4096), CXLEMU_MBOX_UNSUPPORTED);
 	}
 	/* The CEL lists the 8 switch commands only where they run (and the 4
-	 * event commands, since a switch has event logs). */
+	 * event commands, since a switch has event logs, and the Tunnel
+	 * Management Command, since a switch has ports to tunnel to). */
 	assert_int_equal(run_on(f, f->cci, 0x0400, NULL, 0, 4096), CXLEMU_MBOX_SUCCESS);
 	cel_sw = (uint32_t)test_le(f->out + 24, 4);
 	assert_int_equal(run_on(f, bare, 0x0400, NULL, 0, 4096), CXLEMU_MBOX_SUCCESS);
 	cel_bare = (uint32_t)test_le(f->out + 24, 4);
-	assert_int_equal(cel_sw, cel_bare + 12 * 4);
+	assert_int_equal(cel_sw, cel_bare + 13 * 4);
 	cxlemu_cci_free(bare);
 	cxlemu_cci_free(mbox);
 	cxlemu_cci_free(ld);

@@ -36,6 +36,7 @@ extern "C" {
 #endif
 
 struct cxlemu_switch;
+struct cxlemu_mld;
 
 /** Mailbox return codes (CXL 3.1 8.2.8.4.5.1, Table 8-34). */
 enum cxlemu_mbox_rc {
@@ -132,6 +133,12 @@ struct cxlemu_cci_config {
 	 * (7.6.7.1, 7.6.7.2) answer Unsupported without one.  A switch's
 	 * mailbox CCI and its MCTP endpoint may share one switch. */
 	struct cxlemu_switch *fabric_switch;
+	/** The multi-logical device behind this CCI (borrowed; it must
+	 * outlive the CCI), or NULL: the FM-owned LD's CCI of an MLD (kind
+	 * CXLEMU_CCI_LD_FM, or MCTP when the FM reaches the MLD out of band)
+	 * runs the MLD Component command set (7.6.7.4) and tunnels to the
+	 * MLD's LDs with it; without one they answer Unsupported. */
+	struct cxlemu_mld *mld;
 };
 
 /** A Component Command Interface. Opaque. */

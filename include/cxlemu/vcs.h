@@ -30,6 +30,12 @@
  * this object, bind and unbind as background operations that finish when
  * the host reports done.
  *
+ * Multi-logical devices: an MLD port may have the CCI of its FM-owned LD
+ * attached (cxlemu_switch_set_port_cci()); the FM reaches it through the
+ * switch with the Tunnel Management Command (7.6.7.3.1), and through it the
+ * MLD Component commands (7.6.7.4: Get LD Info, Get/Set LD Allocations)
+ * that run against a struct cxlemu_mld, the MLD's own state.
+ *
  * Identifiers are the wire's: port IDs 0..255, VCS IDs 0..254, vPPB IDs
  * 0..254 within a VCS (the downstream vPPBs; Generate AER Event's vPPB
  * instance 0 is the VCS's upstream vPPB and instance n is vPPB n - 1),
@@ -185,6 +191,7 @@ struct cxlemu_switch_config {
 
 /** A switch. Opaque. */
 struct cxlemu_switch;
+struct cxlemu_cci;
 
 /**
  * Fills @p cfg with defaults: version set, no ports, no VCSs.
@@ -311,6 +318,107 @@ struct cxlemu_switch_vppb_info {
 CXLEMU_EXPORT int cxlemu_switch_vppb_info(const struct cxlemu_switch *sw, unsigned int vcs,
 					  unsigned int vppb,
 					  struct cxlemu_switch_vppb_info *info);
+
+/**
+ * Attaches the FM-owned LD's CCI of the MLD on a downstream port: the CCI
+ * the Tunnel Management Command (5300h, 7.6.7.3.1) sent to the switch with
+ * this port ID reaches.  The CCI is borrowed: it must be of kind
+ * CXLEMU_CCI_LD_FM, stay alive while attached, and be detached (NULL)
+ * before it is freed; freeing the switch forgets it.  When the CCI has an
+ * MLD behind it (struct cxlemu_cci_config::mld), its LD count must be the
+ * port's.
+ * @param sw   the switch
+ * @param port port ID of a DSP with an MLD attached
+ * @param cci  the FM-owned LD's CCI, or NULL to detach
+ * @return 0, or -EINVAL (the log says why; nothing changed)
+ */
+CXLEMU_EXPORT int cxlemu_switch_set_port_cci(struct cxlemu_switch *sw, unsigned int port,
+					     struct cxlemu_cci *cci);
+
+/** Memory Granularity of an MLD's LD allocations (Get LD Allocations,
+ * 7.6.7.4.2): the unit of the Range 1 and Range 2 allocation multipliers. */
+enum cxlemu_mld_granularity {
+	CXLEMU_MLD_GRAN_256M = 0, /**< 256 MiB */
+	CXLEMU_MLD_GRAN_512M = 1, /**< 512 MiB */
+	CXLEMU_MLD_GRAN_1G = 2,   /**< 1 GiB */
+};
+
+/** Version of struct cxlemu_mld_config understood by this library. */
+#define CXLEMU_MLD_CONFIG_VERSION 1
+
+/** What a multi-logical device is, as its FM-owned LD reports it. */
+struct cxlemu_mld_config {
+	uint32_t version;      /**< CXLEMU_MLD_CONFIG_VERSION */
+	uint8_t ld_count;      /**< LDs, 1..16 */
+	uint8_t granularity;   /**< enum cxlemu_mld_granularity */
+	/** QoS Telemetry Capability of Get LD Info (7.6.7.4.1): bit 0 Egress
+	 * Port Congestion, bit 1 Temporary Throughput Reduction; bits 7:2
+	 * zero. */
+	uint8_t qos_telemetry;
+	uint8_t reserved;      /**< zero */
+	/** Memory Size: the device's memory in bytes, a nonzero multiple of
+	 * the granularity. */
+	uint64_t memory_size;
+	/** Initial Range 1 allocation multiplier of each LD (in units of the
+	 * granularity); entries from @ref ld_count on are zero.  Together
+	 * with @ref range2 the allocations fit @ref memory_size. */
+	uint64_t range1[CXLEMU_SWITCH_MAX_LDS];
+	/** Initial Range 2 allocation multiplier of each LD. */
+	uint64_t range2[CXLEMU_SWITCH_MAX_LDS];
+};
+
+/** A multi-logical device's component state: its LDs and their memory
+ * allocations, which the MLD Component command set (7.6.7.4) reads and
+ * sets on the FM-owned LD's CCI (struct cxlemu_cci_config::mld). Opaque. */
+struct cxlemu_mld;
+
+/**
+ * Fills @p cfg with defaults: version set, everything else zero.
+ * @param cfg configuration to reset
+ */
+CXLEMU_EXPORT void cxlemu_mld_config_init(struct cxlemu_mld_config *cfg);
+
+/**
+ * Creates an MLD.
+ * @param ctx context (logging); may be NULL
+ * @param cfg configuration, copied
+ * @param out receives the MLD, owned by the caller; free it after every
+ *            CCI that points at it
+ * @return 0, -EINVAL (the log says why), -ENOMEM
+ */
+CXLEMU_EXPORT int cxlemu_mld_new(struct cxlemu_ctx *ctx, const struct cxlemu_mld_config *cfg,
+				 struct cxlemu_mld **out);
+
+/**
+ * Frees an MLD.
+ * @param mld the MLD, or NULL
+ */
+CXLEMU_EXPORT void cxlemu_mld_free(struct cxlemu_mld *mld);
+
+/**
+ * Reads the memory allocated to an LD, as Set LD Allocations left it.
+ * @param mld    the MLD
+ * @param ld     LD ID
+ * @param range1 receives Range 1 in bytes (may be NULL)
+ * @param range2 receives Range 2 in bytes (may be NULL)
+ * @return 0, or -EINVAL for an LD ID out of range
+ */
+CXLEMU_EXPORT int cxlemu_mld_ld_alloc(const struct cxlemu_mld *mld, unsigned int ld,
+				      uint64_t *range1, uint64_t *range2);
+
+/**
+ * Attaches the CCI of one LD: the target of a Tunnel Management Command
+ * that the MLD's FM-owned LD receives with this LD ID (7.6.7.3.1; the
+ * switch's tunnel may carry that one inside it, a tunnel nests no deeper).
+ * The CCI is borrowed: it must stay alive while attached and be detached
+ * (NULL) before it is freed.
+ * @param mld the MLD
+ * @param ld  LD ID
+ * @param cci the LD's CCI, or NULL to detach
+ * @return 0, or -EINVAL for an LD ID out of range
+ */
+CXLEMU_EXPORT int cxlemu_mld_set_ld_cci(struct cxlemu_mld *mld, unsigned int ld,
+					struct cxlemu_cci *cci);
 
 #ifdef __cplusplus
 }

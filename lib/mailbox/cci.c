@@ -62,6 +62,7 @@ int cxlemu_cci_new(struct cxlemu_ctx *ctx, const struct cxlemu_cci_config *cfg,
 	cci->cfg = *cfg;
 	cci->md = cfg->memdev;
 	cci->sw = cfg->fabric_switch;
+	cci->mld = cfg->mld;
 	cci->events = cci->md ? cci->md->events : cci->sw ? vcs_switch_events(cci->sw) : NULL;
 	cci->resp_limit = (uint8_t)n;
 	cci->payload_log2 = (uint8_t)n;
@@ -195,7 +196,8 @@ bool cci_cmd_available(const struct cxlemu_cci *cci, const struct cci_cmd *c)
 {
 	return (c->ccis & cci->cfg.kind) && (!(c->flags & F_MEMDEV) || cci->md) &&
 	       (!(c->flags & F_DC) || (cci->md && cci->md->dc)) &&
-	       (!(c->flags & F_SWITCH) || cci->sw) && (!(c->flags & F_EVENTS) || cci->events);
+	       (!(c->flags & F_SWITCH) || cci->sw) && (!(c->flags & F_EVENTS) || cci->events) &&
+	       (!(c->flags & F_MLD) || cci->mld) && (!(c->flags & F_TUNNEL) || cci->sw || cci->mld);
 }
 
 static const struct cci_cmd *find_cmd(uint16_t opcode)

@@ -10,6 +10,9 @@
 /* FM-API switch commands: a switch's mailbox CCI and the fabric manager's
  * MCTP endpoint (7.6.7). */
 #define SW (CXLEMU_CCI_SWITCH | CXLEMU_CCI_MCTP)
+/* MLD Component commands: an MLD's FM-owned LD, through its own CCI (how a
+ * switch's tunnel arrives) or the FM's MCTP endpoint on the MLD (7.6.7.4). */
+#define MLD (CXLEMU_CCI_LD_FM | CXLEMU_CCI_MCTP)
 #define BG EFFECT_BACKGROUND
 /* Event logs: a memory device's (its CCIs) or a switch's (switch CCI, and
  * MCTP when the switch is reached out of band). */
@@ -123,6 +126,16 @@ const struct cci_cmd cxlemu_cci_cmds[] = {
 	{ 0x5201, "Bind vPPB", cci_bind_vppb, IN_EXACT, 6, BG, SW, F_SWITCH },
 	{ 0x5202, "Unbind vPPB", cci_unbind_vppb, IN_EXACT, 3, BG, SW, F_SWITCH },
 	{ 0x5203, "Generate AER Event", cci_generate_aer, IN_EXACT, 0x28, 0, SW, F_SWITCH },
+	/* FM-API MLD Port (7.6.7.3): a switch tunnels to an MLD port's
+	 * FM-owned LD, an FM-owned LD to one of its LDs.  Its effects are the
+	 * tunnelled command's. */
+	{ 0x5300, "Tunnel Management Command", cci_tunnel_management, IN_MIN, 4, 0,
+	  SW | MLD, F_TUNNEL },
+	/* FM-API MLD Component (7.6.7.4). */
+	{ 0x5400, "Get LD Info", cci_get_ld_info, IN_EXACT, 0, 0, MLD, F_MLD },
+	{ 0x5401, "Get LD Allocations", cci_get_ld_allocations, IN_EXACT, 2, 0, MLD, F_MLD },
+	{ 0x5402, "Set LD Allocations", cci_set_ld_allocations, IN_MIN, 4, CFG_NOW | DATA_NOW,
+	  MLD, F_MLD },
 };
 
 const size_t cxlemu_cci_ncmds = CXLEMU_ARRAY_SIZE(cxlemu_cci_cmds);

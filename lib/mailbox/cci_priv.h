@@ -46,6 +46,9 @@ typedef int (*cci_handler)(struct cxlemu_cci *cci, const uint8_t *in,
 #define F_DC (1u << 2)     /* a memory device with dynamic capacity regions */
 #define F_SWITCH (1u << 3) /* a switch behind the CCI (fabric_switch) */
 #define F_EVENTS (1u << 4) /* event logs: a memory device's or a switch's */
+#define F_MLD (1u << 5)    /* an MLD behind the CCI (its FM-owned LD's CCI) */
+/* Something to tunnel to: a switch (its MLD ports) or an MLD (its LDs). */
+#define F_TUNNEL (1u << 6)
 
 struct cci_cmd {
 	uint16_t opcode;
@@ -72,6 +75,11 @@ struct cxlemu_cci {
 	struct md_events *events; /* the event logs of md or sw, or NULL */
 	struct cxlemu_memdev *md; /* borrowed, or NULL */
 	struct cxlemu_switch *sw; /* borrowed, or NULL */
+	struct cxlemu_mld *mld;   /* borrowed, or NULL */
+	/* How many Tunnel Management Commands the command now running came
+	 * through (0 when it came straight to this CCI); set by the tunnel
+	 * that forwards to this CCI for the time of the call. */
+	uint8_t tunnel_depth;
 	bool in_handler;        /* a command handler is running */
 	/* Background operation state (8.2.9.1.2). */
 	bool bg_running;

@@ -75,5 +75,10 @@ HANDLER(cci_get_vcs_info);
 HANDLER(cci_bind_vppb);
 HANDLER(cci_unbind_vppb);
 HANDLER(cci_generate_aer);
+/* FM-API MLD Port and MLD Component command sets (lib/vcs/cmd_mld.c). */
+HANDLER(cci_tunnel_management);
+HANDLER(cci_get_ld_info);
+HANDLER(cci_get_ld_allocations);
+HANDLER(cci_set_ld_allocations);
 
 #endif

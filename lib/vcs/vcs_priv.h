@@ -74,7 +74,26 @@ struct cxlemu_switch {
 	struct vcs_vcs vcs[CXLEMU_SWITCH_MAX_VCS];
 	/* Event logs (8.2.9.2) the switch CCI reads with Get Event Records. */
 	struct md_events *events;
+	/* The FM-owned LD's CCI of each MLD port (borrowed, or NULL): how the
+	 * host wired the fabric, not switch state. */
+	struct cxlemu_cci *port_cci[CXLEMU_SWITCH_MAX_PORTS];
 };
+
+/* An MLD (7.6.7.4): its configuration, the current LD allocations in
+ * cfg.range1/range2 (granularity units), and the CCIs of its LDs. */
+struct cxlemu_mld {
+	struct cxlemu_ctx *ctx;
+	struct cxlemu_mld_config cfg;
+	struct cxlemu_cci *ld_cci[CXLEMU_SWITCH_MAX_LDS]; /* borrowed, or NULL */
+};
+
+/* Bytes of one allocation unit of an MLD. */
+uint64_t mld_gran_bytes(const struct cxlemu_mld *mld);
+/* Whether Range 1 and Range 2 multipliers @r1, @r2 for LDs [@start,
+ * @start + @n) keep the MLD's total allocation within its memory (the
+ * other LDs keep theirs); no overflow whatever the values. */
+bool mld_alloc_fits(const struct cxlemu_mld *mld, unsigned int start, unsigned int n,
+		    const uint64_t *r1, const uint64_t *r2);
 
 /*
  * The switch's event logs are the ones Get/Clear Event Records read on its

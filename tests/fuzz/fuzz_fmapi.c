@@ -13,6 +13,11 @@
  * non-MLD DSP); each port's count of holders matches the vPPBs that hold
  * it, an LD or a non-MLD port is held by at most one vPPB; Identify Switch
  * Device's Number of Bound vPPBs equals the bound vPPBs counted here.
+ *
+ * Every MLD port has an MLD with its FM-owned LD's CCI attached (the
+ * Tunnel Management Command's target); LD 0 of each has a plain CCI and
+ * LD 1 the switch's MCTP CCI, so tunnels nest and loop back.  After every
+ * step each MLD's LD allocations fit its memory.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -27,7 +32,86 @@ struct fz {
 	uint64_t now;
 	struct cxlemu_switch *sw;
 	unsigned int mode;  /* 0 answer later, 1 answer inline, 2 refuse */
+	/* Per port: the MLD on it and its FM-owned LD's CCI, or NULL. */
+	struct cxlemu_mld *mld[CXLEMU_SWITCH_MAX_PORTS];
+	struct cxlemu_cci *ldfm[CXLEMU_SWITCH_MAX_PORTS];
+	struct cxlemu_cci *ld0;  /* LD 0's CCI of every MLD */
 };
+
+#define MLD_UNITS 64  /* each MLD: 64 units of 256 MiB */
+
+/* An MLD on every MLD port, its LDs sharing the memory evenly. */
+static void attach_mlds(struct fz *f, struct cxlemu_ctx *ctx, struct cxlemu_cci *mctp)
+{
+	unsigned int i, j, np = cxlemu_switch_nports(f->sw);
+	struct cxlemu_cci_config cc;
+
+	memset(&cc, 0, sizeof(cc));
+	cc.version = CXLEMU_CCI_CONFIG_VERSION;
+	cc.kind = CXLEMU_CCI_MAILBOX;
+	cc.payload_size = 256;
+	if (cxlemu_cci_new(ctx, &cc, &f->ld0))
+		abort();
+	cc.kind = CXLEMU_CCI_LD_FM;
+	cc.payload_size = 1024;
+	for (i = 0; i < np; i++) {
+		struct cxlemu_switch_port_info pi;
+		struct cxlemu_mld_config mc;
+
+		if (cxlemu_switch_port_info(f->sw, i, &pi))
+			abort();
+		if (pi.attached != CXLEMU_SWITCH_DEV_MLD)
+			continue;
+		cxlemu_mld_config_init(&mc);
+		mc.ld_count = pi.ld_count;
+		mc.memory_size = (uint64_t)MLD_UNITS << 28;
+		for (j = 0; j < pi.ld_count; j++)
+			mc.range1[j] = MLD_UNITS / pi.ld_count;
+		cc.mld = NULL;
+		if (cxlemu_mld_new(ctx, &mc, &f->mld[i]))
+			abort();
+		cc.mld = f->mld[i];
+		if (cxlemu_cci_new(ctx, &cc, &f->ldfm[i]) ||
+		    cxlemu_switch_set_port_cci(f->sw, i, f->ldfm[i]) ||
+		    cxlemu_mld_set_ld_cci(f->mld[i], 0, f->ld0) ||
+		    (pi.ld_count > 1 && cxlemu_mld_set_ld_cci(f->mld[i], 1, mctp)))
+			abort();
+	}
+}
+
+static void free_mlds(struct fz *f)
+{
+	unsigned int i;
+
+	for (i = 0; i < CXLEMU_SWITCH_MAX_PORTS; i++) {
+		if (f->ldfm[i] && cxlemu_switch_set_port_cci(f->sw, i, NULL))
+			abort();
+		cxlemu_cci_free(f->ldfm[i]);
+		cxlemu_mld_free(f->mld[i]);
+	}
+	cxlemu_cci_free(f->ld0);
+}
+
+/* Each MLD's allocations fit its memory. */
+static void check_mlds(const struct fz *f)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < CXLEMU_SWITCH_MAX_PORTS; i++) {
+		uint64_t total = 0, r1, r2;
+
+		if (!f->mld[i])
+			continue;
+		for (j = 0; cxlemu_mld_ld_alloc(f->mld[i], j, &r1, &r2) == 0; j++) {
+			if (r1 > ((uint64_t)MLD_UNITS << 28) - total)
+				abort();
+			total += r1;
+			if (r2 > ((uint64_t)MLD_UNITS << 28) - total)
+				abort();
+			total += r2;
+		}
+	}
+}
 
 static uint64_t clock_ns(void *opaque)
 {
@@ -154,7 +238,7 @@ static void check(struct cxlemu_switch *sw, struct cxlemu_cci *cci)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint16_t ops[16] = { 0x5100, 0x5101, 0x5102, 0x5103, 0x5200, 0x5201,
-					  0x5202, 0x5203, 0x5201, 0x5202, 0x5101, 0x5200,
+					  0x5202, 0x5203, 0x5201, 0x5202, 0x5101, 0x5300,
 					  0x0002, 0x0005, 0x0004, 0x0400 };
 	struct cxlemu_host_ops hops = { .version = CXLEMU_HOST_OPS_VERSION, .now_ns = clock_ns };
 	struct cxlemu_switch_config *cfg;
@@ -190,6 +274,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cc.payload_size = 256;
 	if (cxlemu_cci_new(ctx, &cc, &cci[1]))
 		abort();
+	attach_mlds(&f, ctx, cci[1]);
 	while (p + 3 <= size) {
 		uint8_t op = data[p], a = data[p + 1], b = data[p + 2];
 		size_t n, len;
@@ -225,8 +310,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			f.mode = (op & 0x0f) % 3;
 		}
 		check(f.sw, cci[0]);
+		check_mlds(&f);
 	}
 	/* A CCI freed with an operation waiting, then the host answers. */
+	free_mlds(&f);
 	cxlemu_cci_free(cci[1]);
 	(void)cxlemu_switch_host_done(f.sw, 0, 0, 0);
 	cxlemu_cci_free(cci[0]);
