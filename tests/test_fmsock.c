@@ -246,6 +246,38 @@ static void test_partial_reads(void **state)
 	close(fd);
 }
 
+/* A frame larger than the first buffer the server takes (it grows with the
+ * bytes received): 9000 payload bytes, answered in full. */
+static void test_large_frame(void **state)
+{
+	struct fx f;
+	uint8_t *b = calloc(1, 4 + 13 + 9000);
+	size_t n;
+	int fd;
+
+	(void)state;
+	assert_non_null(b);
+	fx_start(&f, false);
+	fd = connect_pair(&f);
+	n = build(b, 0x77, 0x5101, NULL, 0);
+	n += 9000;
+	b[0] = (uint8_t)(n - 4);
+	b[1] = (uint8_t)((n - 4) >> 8);
+	b[10] = (uint8_t)9000;
+	b[11] = (uint8_t)(9000 >> 8);
+	b[17] = 3;  /* 3 ports, but 8999 bytes follow the count */
+	send_all(fd, b, n);
+	service(&f);
+	check_rsp(&f, read_frame(&f, fd, 1000), 0x77, 0x5101, CXLEMU_MBOX_INVALID_PAYLOAD_LENGTH);
+	/* The stream is still in step. */
+	send_all(fd, b, build(b, 0x78, 0x5100, NULL, 0));
+	service(&f);
+	check_rsp(&f, read_frame(&f, fd, 1000), 0x78, 0x5100, 0);
+	free(b);
+	fx_stop(&f);
+	close(fd);
+}
+
 /* Several frames in one write: all answered, in order, by tag. */
 static void test_pipelined(void **state)
 {
@@ -777,6 +809,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_one_request),
 		cmocka_unit_test(test_partial_reads),
+		cmocka_unit_test(test_large_frame),
 		cmocka_unit_test(test_pipelined),
 		cmocka_unit_test(test_bad_lengths),
 		cmocka_unit_test(test_dropped_messages),

@@ -28,7 +28,7 @@ struct fms_client {
 	uint8_t hdr[CXLEMU_FMSOCK_FRAME_HDR];
 	size_t hdr_got;
 	uint8_t *msg;
-	size_t msg_len, msg_got;
+	size_t msg_len, msg_got, msg_cap;  /* msg grows as bytes arrive */
 	/* A response being sent (prefix included); no request is read while
 	 * one waits, so a client that does not read holds only one. */
 	uint8_t *out;
@@ -215,7 +215,7 @@ static bool handle_frame(struct cxlemu_fmsock_server *srv, struct fms_client *c)
 
 	free(c->msg);
 	c->msg = NULL;
-	c->msg_len = c->msg_got = 0;
+	c->msg_len = c->msg_got = c->msg_cap = 0;
 	c->hdr_got = 0;
 	if (rc || !len) {
 		cxlemu_dbg(srv->ctx, "fmsock: message on fd %d dropped (%d)", c->fd, rc);
@@ -266,8 +266,24 @@ static enum step read_some(struct cxlemu_fmsock_server *srv, struct fms_client *
 		dst = c->hdr + c->hdr_got;
 		want = CXLEMU_FMSOCK_FRAME_HDR - c->hdr_got;
 	} else {
+		/* Memory follows the bytes received, not the length claimed:
+		 * a prefix alone does not cost the server a megabyte. */
+		if (c->msg_got == c->msg_cap) {
+			size_t cap = c->msg_cap ? 2 * c->msg_cap : 4096;
+			uint8_t *m;
+
+			if (cap > c->msg_len)
+				cap = c->msg_len;
+			m = realloc(c->msg, cap);
+			if (!m) {
+				*why = "out of memory";
+				return STEP_CLOSE;
+			}
+			c->msg = m;
+			c->msg_cap = cap;
+		}
 		dst = c->msg + c->msg_got;
-		want = c->msg_len - c->msg_got;
+		want = c->msg_cap - c->msg_got;
 	}
 	n = recv(c->fd, dst, want, MSG_DONTWAIT);
 	if (n < 0) {
@@ -292,11 +308,6 @@ static enum step read_some(struct cxlemu_fmsock_server *srv, struct fms_client *
 			cxlemu_warn(srv->ctx, "fmsock: frame of %zu bytes on fd %d (1..%u)",
 				    c->msg_len, c->fd, CXLEMU_FMSOCK_MAX_MSG);
 			*why = "bad frame length";
-			return STEP_CLOSE;
-		}
-		c->msg = malloc(c->msg_len);
-		if (!c->msg) {
-			*why = "out of memory";
 			return STEP_CLOSE;
 		}
 		c->msg_got = 0;
