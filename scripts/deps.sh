@@ -3,7 +3,7 @@
 # Debian's packages.  Does nothing when everything is already there.
 set -eu
 
-pkgs="gcc g++ libc6-dev binutils meson ninja-build pkg-config libcmocka-dev doxygen clang acpica-tools"
+pkgs="gcc g++ libc6-dev binutils meson ninja-build pkg-config libcmocka-dev doxygen clang acpica-tools python3"
 
 missing=""
 for p in $pkgs; do

@@ -13,6 +13,7 @@
 
 #include <cxlemu/cxlemu.h>
 
+#include "fm.h"
 #include "json.h"
 #include "translate.h"
 
@@ -31,6 +32,12 @@ static const char usage[] =
 	"  cedt -o FILE         write the topology's CEDT (ACPI table)\n"
 	"  cedt --explain FILE  validate and decode any CEDT\n"
 	"  translate [QUERY]    interleave arithmetic; no QUERY: one per line on stdin\n"
+	"  fabric --listen PATH [--switch SPEC]\n"
+	"                       run a switch, its FM-API served on a Unix socket\n"
+	"                       (cxlemu fabric --help)\n"
+	"  fm --socket PATH CMD fabric-manager commands to that socket: identify,\n"
+	"                       ports, port-control, vcs, bind, unbind, aer, events\n"
+	"                       (cxlemu fm --help)\n"
 	"\n"
 	"options:\n"
 	"  -t, --topology FILE  QEMU options (-device, -object, -M, -m) from FILE\n"
@@ -908,6 +915,13 @@ int main(int argc, char **argv)
 		} else {
 			cmd_at = i;
 		}
+	}
+	/* fabric and fm need no topology. */
+	if (cmd_at >= 0 && (!strcmp(argv[cmd_at], "fabric") || !strcmp(argv[cmd_at], "fm"))) {
+		int end = qemu_at >= 0 ? qemu_at - 1 : argc;
+
+		return (argv[cmd_at][1] == 'a' ? cmd_fabric : cmd_fm)(end - cmd_at - 1,
+								       argv + cmd_at + 1, c.json);
 	}
 	/* translate needs no topology. */
 	if (cmd_at >= 0 && !strcmp(argv[cmd_at], "translate")) {

@@ -15,6 +15,7 @@
 #include <cxlemu/memdev.h>
 #include <cxlemu/mailbox.h>
 #include <cxlemu/mctp.h>
+#include <cxlemu/fmsock.h>
 #include <cxlemu/vcs.h>
 
 #endif /* CXLEMU_CXLEMU_H */

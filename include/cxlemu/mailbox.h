@@ -75,6 +75,15 @@ enum cxlemu_mbox_rc {
 	CXLEMU_MBOX_REQUEST_ABORT_NOT_SUPPORTED = 0x20, /**< abort not supported */
 };
 
+/**
+ * The name of a mailbox return code, as Table 8-34 of CXL 3.1 calls it
+ * ("Invalid Input").
+ * @param rc a return code (enum cxlemu_mbox_rc)
+ * @return a static string; "Unknown Return Code" for a value the table
+ *         does not define
+ */
+CXLEMU_EXPORT const char *cxlemu_mbox_rc_name(int rc);
+
 /** Kinds of CCI; a command lists the kinds that may run it. */
 enum cxlemu_cci_kind {
 	CXLEMU_CCI_MAILBOX = 1u << 0, /**< the host's PCI mailbox */
