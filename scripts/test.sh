@@ -98,7 +98,7 @@ echo "== API documentation"
 step "doxygen: no warnings" meson compile -C build-ci docs
 
 echo "== fuzz smoke"
-secs=${FUZZ_SECONDS:-10}
+secs=${FUZZ_SECONDS:-6}
 CC=clang setup build-fuzz -Dfuzz=true -Dtests=disabled -Dcli=disabled \
 	-Ddocs=disabled -Db_sanitize=address,undefined -Db_lundef=false \
 	-Dc_args=-fno-sanitize-recover=all
