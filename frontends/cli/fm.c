@@ -975,9 +975,9 @@ static int read_allocs(struct fm *f, unsigned int port, unsigned int start, unsi
 	return 0;
 }
 
-/* Prints the allocations of LDs @first..@end-1. */
+/* Prints the allocations of LDs @first..@end-1, @set: as just set. */
 static void show_allocs(struct fm *f, unsigned int port, const struct ld_allocs *a,
-			unsigned int first, unsigned int end, const char *what)
+			unsigned int first, unsigned int end, bool set)
 {
 	unsigned int i;
 	char sz[32];
@@ -989,8 +989,8 @@ static void show_allocs(struct fm *f, unsigned int port, const struct ld_allocs 
 		json_u64(&f->j, "granularity", a->gran);
 		json_arr(&f->j, "lds");
 	} else {
-		printf("port %u: %u LDs, granularity %s%s\n", port, a->count,
-		       fmt_bytes(sz, sizeof(sz), a->gran), what);
+		printf("port %u: %s%u LDs, granularity %s\n", port,
+		       set ? "allocations set; " : "", a->count, fmt_bytes(sz, sizeof(sz), a->gran));
 		printf("LD    RANGE1    RANGE2  MEMORY\n");
 	}
 	for (i = first; i < end; i++) {
@@ -1088,14 +1088,14 @@ static int set_allocs(struct fm *f, unsigned int port, const char *spec, unsigne
 	}
 	if (ld_req(f, port, 0x5402, "Set LD Allocations", in, 4 + 16 * n))
 		return 1;
-	/* The response: the list as it now stands (Table 7-68). */
+	/* The response: the list as it now stands (7.6.7.4.3). */
 	if (f->out_len != 4 + 16u * n || f->out[0] != n || f->out[1] != lo)
 		return short_response(f, 0x5402);
 	for (i = 0; i < n; i++) {
 		a.r[lo + i][0] = le64(f->out + 4 + 16 * i);
 		a.r[lo + i][1] = le64(f->out + 12 + 16 * i);
 	}
-	show_allocs(f, port, &a, lo, hi + 1, ": set");
+	show_allocs(f, port, &a, lo, hi + 1, true);
 	return 0;
 }
 
@@ -1131,7 +1131,7 @@ static int cmd_ld_alloc(struct fm *f, int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	if (read_allocs(f, port, start, limit, &a))
 		return 1;
-	show_allocs(f, port, &a, start, a.count, "");
+	show_allocs(f, port, &a, start, a.count, false);
 	return 0;
 }
 
