@@ -299,7 +299,9 @@ check "mld:LDS: the default size" $?
 fm --json ld-alloc 2 | json '[l["range1"] for l in j["lds"]] == [8, 8]'
 check "the default size split between 2 LDs" $?
 fm ld-info 3 | grep -q "^memory size    768 MiB (0x30000000)$"; check "a hex size" $?
-kill -TERM "$pid"; wait "$pid"; pid=""
+kill -TERM "$pid"; wait "$pid"; rc=$?; pid=""
+[ "$rc" -eq 0 ] && ! grep -q "runtime error\|Sanitizer" "$TMP/fabric.log"
+check "the fabric with its MLDs exits cleanly" $?
 
 for spec in "port0=usp,port1=mld:2:100M,vcs0=0:1" "port0=usp,port1=mld:2:0,vcs0=0:1" \
 	    "port0=usp,port1=mld:2:,vcs0=0:1" "port0=usp,port1=mld:2:1X,vcs0=0:1" \
