@@ -91,11 +91,44 @@ static void test_garbage(void **state)
 	}
 }
 
+/* Sizes with and without a suffix; what is refused. */
+static void test_parse_size(void **state)
+{
+	static const struct {
+		const char *s;
+		uint64_t v;
+	} good[] = {
+		{ "0", 0 }, { "4096", 4096 }, { "0x10", 16 }, { "1k", 1024 },
+		{ "3K", 3072 }, { "256M", UINT64_C(268435456) }, { "4g", UINT64_C(4294967296) },
+		{ "2T", UINT64_C(2199023255552) }, { "0x10M", UINT64_C(16777216) },
+		{ "16777215T", UINT64_C(18446742974197923840) },
+		{ "18446744073709551615", UINT64_MAX },
+	};
+	static const char *const bad[] = {
+		"", "G", "1.5G", "-1", "1GB", "1P", " 1", "16777216T", "18446744073709551616", "0x",
+	};
+	unsigned int i;
+	uint64_t v;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		v = 12345;
+		assert_true(parse_size(good[i].s, strlen(good[i].s), &v));
+		assert_true(v == good[i].v);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_false(parse_size(bad[i], strlen(bad[i]), &v));
+	/* The length bounds the parse: "4G" of "4Gx". */
+	assert_true(parse_size("4Gx", 2, &v));
+	assert_true(v == UINT64_C(4294967296));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_random_queries),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_parse_size),
 	};
 
 	seed = test_seed(0x7A7);

@@ -97,27 +97,6 @@ static int parse_num(const char *s, uint64_t *v)
 	return parse_u64(s, strlen(s), v) ? 0 : -1;
 }
 
-static int parse_size(const char *s, uint64_t *v)
-{
-	size_t n = strlen(s);
-	unsigned int shift = 0;
-
-	if (n && (s[n - 1] == 'K' || s[n - 1] == 'k'))
-		shift = 10;
-	else if (n && (s[n - 1] == 'M' || s[n - 1] == 'm'))
-		shift = 20;
-	else if (n && (s[n - 1] == 'G' || s[n - 1] == 'g'))
-		shift = 30;
-	else if (n && (s[n - 1] == 'T' || s[n - 1] == 't'))
-		shift = 40;
-	if (shift)
-		n--;
-	if (!parse_u64(s, n, v) || (shift && *v > (UINT64_MAX >> shift)))
-		return -1;
-	*v <<= shift;
-	return 0;
-}
-
 static const char *kind_name(uint32_t k)
 {
 	switch (k) {
@@ -197,7 +176,7 @@ static int add_region(struct cli *c, const char *spec)
 				have_ways = true;
 			}
 		} else if (eq && (!strncmp(tok, "gran=", 5) || !strncmp(tok, "size=", 5))) {
-			if (parse_size(eq + 1, &v)) {
+			if (!parse_size(eq + 1, strlen(eq + 1), &v)) {
 				fprintf(stderr, "cxlemu: --region: bad size in '%s'\n", tok);
 				goto out;
 			}

@@ -4,6 +4,11 @@
  * CCI, served on an FM socket until SIGINT or SIGTERM.  No host emulator is
  * attached in this mode, so binds and unbinds complete at once (the switch
  * has no host callbacks); a Generate AER Event is printed on stderr.
+ *
+ * Every MLD port gets an MLD model (struct cxlemu_mld: memory size, LD
+ * allocations) and its FM-owned LD's CCI, attached to the port, which the
+ * FM reaches with the Tunnel Management Command (5300h) to run Get LD Info
+ * and Get/Set LD Allocations (5400h-5402h).
  */
 #define _GNU_SOURCE /* ppoll */
 #include <errno.h>
@@ -20,14 +25,23 @@
 #include "fm.h"
 #include "translate.h"
 
+/* Memory of an MLD whose SPEC item names no size, and its allocation
+ * granularity (CXLEMU_MLD_GRAN_256M). */
+#define FABRIC_MLD_SIZE (UINT64_C(4) << 30)
+#define FABRIC_MLD_SIZE_TEXT "4G"
+#define FABRIC_MLD_GRAN (UINT64_C(256) << 20)
+
 static const char fabric_usage[] =
 	"usage: cxlemu fabric --listen PATH [--switch SPEC] [--once] [--timeout SECONDS] [-v]\n"
 	"\n"
 	"Runs a switch and serves its FM-API (MCTP type 07h messages, length-prefixed)\n"
 	"on the Unix socket PATH until SIGINT or SIGTERM.\n"
 	"  --switch SPEC      the switch, as comma-separated items:\n"
-	"                       portN=usp|dsp|sld|mld:LDS|pcie|type1|type2|switch|disabled\n"
+	"                       portN=usp|dsp|sld|mld:LDS[:SIZE]|pcie|type1|type2|switch|disabled\n"
 	"                       vcsN=USP:VPPBS  (VCS N, its upstream port, its vPPB count)\n"
+	"                     an MLD has LDS LDs (1..16) and SIZE bytes of memory (K/M/G/T\n"
+	"                     suffix; a multiple of 256 MiB, the allocation granularity;\n"
+	"                     default " FABRIC_MLD_SIZE_TEXT "), split evenly between its LDs at start\n"
 	"                     ports and VCSs not named below the highest are disabled\n"
 	"                     default: " FABRIC_DEFAULT_SWITCH "\n"
 	"  --once             exit when the first client has gone and no other is connected\n"
@@ -37,6 +51,11 @@ static const char fabric_usage[] =
 
 struct fabric {
 	uint64_t next_poll; /* when the CCI asked to be polled; UINT64_MAX: never */
+	/* By port ID: an MLD port's memory size (0: not an MLD port), its
+	 * MLD model and the FM-owned LD's CCI attached to the port. */
+	uint64_t mld_size[CXLEMU_SWITCH_MAX_PORTS];
+	struct cxlemu_mld *mld[CXLEMU_SWITCH_MAX_PORTS];
+	struct cxlemu_cci *ldfm[CXLEMU_SWITCH_MAX_PORTS];
 };
 
 static uint64_t mono_ns(void)
@@ -86,7 +105,8 @@ static bool num(const char *s, size_t len, uint64_t max, unsigned int *v)
 	return true;
 }
 
-static int port_kind(const char *k, struct cxlemu_switch_port_config *p)
+/* Parses a port's KIND; an MLD's memory size goes to @mld_size. */
+static int port_kind(const char *k, struct cxlemu_switch_port_config *p, uint64_t *mld_size)
 {
 	static const struct {
 		const char *name;
@@ -101,11 +121,19 @@ static int port_kind(const char *k, struct cxlemu_switch_port_config *p)
 		{ "switch", CXLEMU_SWITCH_PORT_DSP, CXLEMU_SWITCH_DEV_SWITCH },
 		{ "disabled", CXLEMU_SWITCH_PORT_DISABLED, CXLEMU_SWITCH_DEV_NONE },
 	};
+	const char *size;
 	unsigned int lds, i;
 
 	memset(p, 0, sizeof(*p));
+	*mld_size = 0;
 	if (!strncmp(k, "mld:", 4)) {
-		if (!num(k + 4, strlen(k + 4), CXLEMU_SWITCH_MAX_LDS, &lds) || !lds)
+		size = strchr(k + 4, ':');
+		if (!num(k + 4, size ? (size_t)(size - k - 4) : strlen(k + 4),
+			 CXLEMU_SWITCH_MAX_LDS, &lds) || !lds)
+			return -1;
+		*mld_size = FABRIC_MLD_SIZE;
+		if (size && (!parse_size(size + 1, strlen(size + 1), mld_size) || !*mld_size ||
+			     *mld_size % FABRIC_MLD_GRAN))
 			return -1;
 		p->type = CXLEMU_SWITCH_PORT_DSP;
 		p->attached = CXLEMU_SWITCH_DEV_MLD;
@@ -121,8 +149,10 @@ static int port_kind(const char *k, struct cxlemu_switch_port_config *p)
 	return -1;
 }
 
-/* Parses a --switch SPEC into @cfg; prints what is wrong. */
-static int parse_switch(const char *spec, struct cxlemu_switch_config *cfg)
+/* Parses a --switch SPEC into @cfg and the MLDs' memory sizes into
+ * @mld_size (by port ID); prints what is wrong. */
+static int parse_switch(const char *spec, struct cxlemu_switch_config *cfg,
+			uint64_t *mld_size)
 {
 	bool port_seen[CXLEMU_SWITCH_MAX_PORTS] = { false };
 	bool vcs_seen[CXLEMU_SWITCH_MAX_VCS] = { false };
@@ -138,7 +168,7 @@ static int parse_switch(const char *spec, struct cxlemu_switch_config *cfg)
 
 		if (eq && !strncmp(tok, "port", 4) &&
 		    num(tok + 4, (size_t)(eq - tok - 4), CXLEMU_SWITCH_MAX_PORTS - 1, &id)) {
-			if (port_seen[id] || port_kind(eq + 1, &cfg->ports[id])) {
+			if (port_seen[id] || port_kind(eq + 1, &cfg->ports[id], &mld_size[id])) {
 				fprintf(stderr, "cxlemu: --switch: bad or repeated item '%s'\n", tok);
 				goto out;
 			}
@@ -176,6 +206,63 @@ static int parse_switch(const char *spec, struct cxlemu_switch_config *cfg)
 out:
 	free(copy);
 	return rc;
+}
+
+/* An MLD model and its FM-owned LD's CCI for every MLD port, attached to
+ * the port: 256 MiB granularity, the memory split evenly between the LDs
+ * (whole units; a remainder stays unallocated). */
+static int add_mlds(struct fabric *f, struct cxlemu_ctx *ctx, struct cxlemu_switch *sw,
+		    const struct cxlemu_switch_config *scfg)
+{
+	struct cxlemu_mld_config mcfg;
+	struct cxlemu_cci_config ccfg;
+	unsigned int port, ld;
+
+	for (port = 0; port < scfg->nports; port++) {
+		const struct cxlemu_switch_port_config *p = &scfg->ports[port];
+
+		if (p->type != CXLEMU_SWITCH_PORT_DSP || p->attached != CXLEMU_SWITCH_DEV_MLD)
+			continue;
+		cxlemu_mld_config_init(&mcfg);
+		mcfg.ld_count = p->ld_count;
+		mcfg.granularity = CXLEMU_MLD_GRAN_256M;
+		mcfg.memory_size = f->mld_size[port];
+		for (ld = 0; ld < p->ld_count; ld++)
+			mcfg.range1[ld] = f->mld_size[port] / FABRIC_MLD_GRAN / p->ld_count;
+		if (cxlemu_mld_new(ctx, &mcfg, &f->mld[port]))
+			return -1;
+		memset(&ccfg, 0, sizeof(ccfg));
+		ccfg.version = CXLEMU_CCI_CONFIG_VERSION;
+		ccfg.kind = CXLEMU_CCI_LD_FM;
+		ccfg.payload_size = 4096;
+		ccfg.component_type = 3;  /* a type 3 device */
+		ccfg.serial = port;
+		ccfg.mld = f->mld[port];
+		if (cxlemu_cci_new(ctx, &ccfg, &f->ldfm[port]))
+			return -1;
+		if (cxlemu_switch_set_port_cci(sw, port, f->ldfm[port])) {
+			cxlemu_cci_free(f->ldfm[port]);
+			f->ldfm[port] = NULL;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Undoes add_mlds(): each CCI leaves its port before it is freed, the MLD
+ * goes after the CCI that points at it. */
+static void free_mlds(struct fabric *f, struct cxlemu_switch *sw)
+{
+	unsigned int port;
+
+	for (port = 0; port < CXLEMU_SWITCH_MAX_PORTS; port++) {
+		if (f->ldfm[port])
+			cxlemu_switch_set_port_cci(sw, port, NULL);
+		cxlemu_cci_free(f->ldfm[port]);
+		cxlemu_mld_free(f->mld[port]);
+		f->ldfm[port] = NULL;
+		f->mld[port] = NULL;
+	}
 }
 
 static void nothing(int sig)
@@ -290,7 +377,7 @@ int cmd_fabric(int argc, char **argv, bool json)
 	scfg = calloc(1, sizeof(*scfg));
 	if (!scfg)
 		return 1;
-	if (parse_switch(spec, scfg)) {
+	if (parse_switch(spec, scfg, f.mld_size)) {
 		free(scfg);
 		return 2;
 	}
@@ -302,6 +389,8 @@ int cmd_fabric(int argc, char **argv, bool json)
 		rc = 2;  /* the log said why */
 		goto out;
 	}
+	if (add_mlds(&f, ctx, sw, scfg))
+		goto out;
 	memset(&ccfg, 0, sizeof(ccfg));
 	ccfg.version = CXLEMU_CCI_CONFIG_VERSION;
 	ccfg.kind = CXLEMU_CCI_SWITCH;
@@ -349,6 +438,7 @@ int cmd_fabric(int argc, char **argv, bool json)
 out:
 	cxlemu_fmsock_server_free(srv);
 	cxlemu_cci_free(cci);
+	free_mlds(&f, sw);
 	cxlemu_switch_free(sw);
 	cxlemu_ctx_free(ctx);
 	free(scfg);

@@ -34,6 +34,14 @@ static const char fm_usage[] =
 	"                                 n the vPPB n-1 (5203h)\n"
 	"  events [--clear]               the switch's informational and warning event\n"
 	"                                 logs (0100h), cleared after reading (0101h)\n"
+	"  ld-info PORT                   memory size and LD count of the MLD on PORT\n"
+	"                                 (5400h, through a 5300h tunnel to the port)\n"
+	"  ld-alloc PORT [--start N] [--limit N]\n"
+	"                                 LD allocations of the MLD on PORT from LD N on,\n"
+	"                                 --limit LDs per request (5401h, tunnelled)\n"
+	"  ld-alloc PORT --set LD=R1[:R2][,LD=R1[:R2]...]\n"
+	"                                 set Range 1 and Range 2 (default 0) of LDs, in\n"
+	"                                 multiples of the MLD's granularity (5402h, tunnelled)\n"
 	"The socket may also be given in the environment as CXLEMU_FM_SOCKET.\n";
 
 /* Largest response payload taken. */
@@ -45,6 +53,7 @@ struct fm {
 	bool json;
 	int timeout_ms;
 	const char *cmd;  /* for messages */
+	uint8_t tag;      /* of the next tunnelled message */
 	uint8_t *out;
 	size_t out_len;
 };
@@ -63,25 +72,38 @@ static uint64_t le64(const uint8_t *p)
 	return (uint64_t)le(p, 4) | (uint64_t)le(p + 4, 4) << 32;
 }
 
-/* One request; a failure is reported on one line and answers -1. */
-static int req(struct fm *f, uint16_t op, const void *in, size_t in_len)
+/* One request; a failure is reported on one line, after "@what: " when
+ * @what is not NULL, and answers -1. */
+static int req_as(struct fm *f, uint16_t op, const void *in, size_t in_len, const char *what)
 {
 	int rc = cxlemu_fmsock_request(f->c, op, in, in_len, f->out, FM_OUT_CAP, &f->out_len,
 				       f->timeout_ms);
+	const char *sep = what ? ": " : "";
 
+	if (!what)
+		what = "";
 	if (rc == CXLEMU_MBOX_SUCCESS || rc == CXLEMU_MBOX_BG_STARTED)
 		return rc;
 	if (rc > 0)
-		fprintf(stderr, "cxlemu: %s: %s (0x%x)\n", f->cmd, cxlemu_mbox_rc_name(rc), rc);
+		fprintf(stderr, "cxlemu: %s: %s%s%s (0x%x)\n", f->cmd, what, sep,
+			cxlemu_mbox_rc_name(rc), rc);
 	else if (rc == -ETIMEDOUT)
-		fprintf(stderr, "cxlemu: %s: no response within %d ms\n", f->cmd, f->timeout_ms);
+		fprintf(stderr, "cxlemu: %s: %s%sno response within %d ms\n", f->cmd, what, sep,
+			f->timeout_ms);
 	else if (rc == -EPIPE)
-		fprintf(stderr, "cxlemu: %s: the server closed the connection\n", f->cmd);
+		fprintf(stderr, "cxlemu: %s: %s%sthe server closed the connection\n", f->cmd, what,
+			sep);
 	else if (rc == -EBADMSG)
-		fprintf(stderr, "cxlemu: %s: malformed response from the server\n", f->cmd);
+		fprintf(stderr, "cxlemu: %s: %s%smalformed response from the server\n", f->cmd,
+			what, sep);
 	else
-		fprintf(stderr, "cxlemu: %s: %s\n", f->cmd, strerror(-rc));
+		fprintf(stderr, "cxlemu: %s: %s%s%s\n", f->cmd, what, sep, strerror(-rc));
 	return -1;
+}
+
+static int req(struct fm *f, uint16_t op, const void *in, size_t in_len)
+{
+	return req_as(f, op, in, in_len, NULL);
 }
 
 static int short_response(struct fm *f, uint16_t op)
@@ -788,6 +810,331 @@ static int cmd_events(struct fm *f, int argc, char **argv)
 	return 0;
 }
 
+/* ---- ld-info, ld-alloc: MLD Component commands (5400h-5402h, 7.6.7.4)
+ * tunnelled to the FM-owned LD of the MLD on a port (5300h, 7.6.7.3.1) ---- */
+
+/* Largest tunnelled request payload: Set LD Allocations of 16 LDs. */
+#define LD_REQ_MAX (4u + 16u * CXLEMU_SWITCH_MAX_LDS)
+#define TUNNEL_HDR 4u
+
+static void put16(uint8_t *p, unsigned int v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	unsigned int i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> 8 * i);
+}
+
+/*
+ * Runs the MLD Component command @op (@name, for messages) with payload
+ * @in on the FM-owned LD of the MLD on @port: the request message (7.6.3,
+ * CCI message header then payload) goes in a Tunnel Management Command to
+ * the port.  On success f->out holds the inner response's payload.  A
+ * refused tunnel and a tunnelled command that failed inside a successful
+ * tunnel are reported apart, each with its return code; answers 0 or -1.
+ */
+static int ld_req(struct fm *f, unsigned int port, uint16_t op, const char *name,
+		  const uint8_t *in, size_t len)
+{
+	uint8_t b[TUNNEL_HDR + CXLEMU_CCI_MSG_HEADER + LD_REQ_MAX];
+	uint8_t tag = f->tag++;
+	size_t rsp;
+	const uint8_t *m;
+	char what[48];
+	int rc;
+
+	memset(b, 0, TUNNEL_HDR + CXLEMU_CCI_MSG_HEADER);
+	b[0] = (uint8_t)port;
+	b[1] = 0;  /* Target Type: the port's device */
+	put16(b + 2, (unsigned int)(CXLEMU_CCI_MSG_HEADER + len));
+	b[TUNNEL_HDR + 0] = 0;  /* category: request */
+	b[TUNNEL_HDR + 1] = tag;
+	put16(b + TUNNEL_HDR + 3, op);
+	b[TUNNEL_HDR + 5] = (uint8_t)len;
+	b[TUNNEL_HDR + 6] = (uint8_t)(len >> 8);
+	if (len)
+		memcpy(b + TUNNEL_HDR + CXLEMU_CCI_MSG_HEADER, in, len);
+	snprintf(what, sizeof(what), "tunnel (5300h) to port %u", port);
+	rc = req_as(f, 0x5300, b, TUNNEL_HDR + CXLEMU_CCI_MSG_HEADER + len, what);
+	if (rc < 0)
+		return -1;
+	/* Response Length, reserved, then the response message. */
+	rsp = f->out_len >= TUNNEL_HDR ? le(f->out, 2) : 0;
+	m = f->out + TUNNEL_HDR;
+	if (rc != CXLEMU_MBOX_SUCCESS || rsp < CXLEMU_CCI_MSG_HEADER ||
+	    f->out_len != TUNNEL_HDR + rsp || (m[0] & 0xf) != 1 || m[1] != tag ||
+	    le(m + 3, 2) != op || le(m + 5, 3) != rsp - CXLEMU_CCI_MSG_HEADER) {
+		fprintf(stderr, "cxlemu: %s: malformed response in the tunnel from port %u\n",
+			f->cmd, port);
+		return -1;
+	}
+	rc = (int)le(m + 8, 2);
+	if (rc) {
+		fprintf(stderr, "cxlemu: %s: %s (%04xh) on port %u: %s (0x%x)\n", f->cmd, name, op,
+			port, cxlemu_mbox_rc_name(rc), rc);
+		return -1;
+	}
+	f->out_len = rsp - CXLEMU_CCI_MSG_HEADER;
+	memmove(f->out, m + CXLEMU_CCI_MSG_HEADER, f->out_len);
+	return 0;
+}
+
+/* "4 GiB", "768 MiB", "100 B": the largest binary unit that divides. */
+static const char *fmt_bytes(char *buf, size_t n, uint64_t v)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	unsigned int u = 0;
+
+	while (v && u < 6 && !(v & 1023)) {
+		v >>= 10;
+		u++;
+	}
+	snprintf(buf, n, "%" PRIu64 " %s", v, units[u]);
+	return buf;
+}
+
+static int cmd_ld_info(struct fm *f, int argc, char **argv)
+{
+	unsigned int port, qos;
+	uint64_t size;
+	char sz[32];
+
+	if (argc != 1)
+		return bad_arg(f, "arguments", "(need PORT)");
+	if (!arg_num(argv[0], 255, &port))
+		return bad_arg(f, "port ID", argv[0]);
+	if (ld_req(f, port, 0x5400, "Get LD Info", NULL, 0))
+		return 1;
+	if (f->out_len != 11)
+		return short_response(f, 0x5400);
+	size = le64(f->out);
+	qos = f->out[10];
+	if (f->json) {
+		json_obj(&f->j, NULL);
+		json_u64(&f->j, "port", port);
+		json_u64(&f->j, "memory_size", size);
+		json_u64(&f->j, "ld_count", le(f->out + 8, 2));
+		json_hex(&f->j, "qos_telemetry", qos);
+		json_bool(&f->j, "egress_port_congestion", qos & 1);
+		json_bool(&f->j, "temporary_throughput_reduction", qos & 2);
+		json_end_obj(&f->j);
+		return 0;
+	}
+	printf("port           %u\n", port);
+	printf("memory size    %s (0x%" PRIx64 ")\n", fmt_bytes(sz, sizeof(sz), size), size);
+	printf("LDs            %u\n", le(f->out + 8, 2));
+	printf("QoS telemetry  %s%s%s\n", qos & 3 ? "" : "none",
+	       qos & 1 ? "egress-port-congestion" : "",
+	       (qos & 3) == 3 ? ",temporary-throughput-reduction" :
+	       qos & 2 ? "temporary-throughput-reduction" : "");
+	return 0;
+}
+
+/* The LD allocations of an MLD as Get LD Allocations reports them. */
+struct ld_allocs {
+	unsigned int count;  /* Number of LDs */
+	uint64_t gran;       /* Memory Granularity in bytes */
+	uint64_t r[CXLEMU_SWITCH_MAX_LDS][2];
+};
+
+/* Reads the allocations of the LDs from @start on, @limit a request
+ * (Get LD Allocations 5401h, 7.6.7.4.2), into @a. */
+static int read_allocs(struct fm *f, unsigned int port, unsigned int start, unsigned int limit,
+		       struct ld_allocs *a)
+{
+	unsigned int n, i;
+	uint8_t in[2];
+
+	do {
+		in[0] = (uint8_t)start;
+		in[1] = (uint8_t)limit;
+		if (ld_req(f, port, 0x5401, "Get LD Allocations", in, 2))
+			return -1;
+		n = f->out_len >= 4 ? f->out[3] : 0;
+		/* Some LDs from the asked one on, at most the limit, in the
+		 * device; granularity codes 0..2 (256 MiB, 512 MiB, 1 GiB). */
+		if (f->out_len != 4 + 16u * n || !n || n > limit || f->out[2] != start ||
+		    f->out[0] > CXLEMU_SWITCH_MAX_LDS || start + n > f->out[0] || f->out[1] > 2) {
+			short_response(f, 0x5401);
+			return -1;
+		}
+		a->count = f->out[0];
+		a->gran = (UINT64_C(256) << 20) << f->out[1];
+		for (i = 0; i < n; i++) {
+			a->r[start + i][0] = le64(f->out + 4 + 16 * i);
+			a->r[start + i][1] = le64(f->out + 12 + 16 * i);
+		}
+		start += n;
+	} while (start < a->count);
+	return 0;
+}
+
+/* Prints the allocations of LDs @first..@end-1, @set: as just set. */
+static void show_allocs(struct fm *f, unsigned int port, const struct ld_allocs *a,
+			unsigned int first, unsigned int end, bool set)
+{
+	unsigned int i;
+	char sz[32];
+
+	if (f->json) {
+		json_obj(&f->j, NULL);
+		json_u64(&f->j, "port", port);
+		json_u64(&f->j, "ld_count", a->count);
+		json_u64(&f->j, "granularity", a->gran);
+		json_arr(&f->j, "lds");
+	} else {
+		printf("port %u: %s%u LDs, granularity %s\n", port,
+		       set ? "allocations set; " : "", a->count, fmt_bytes(sz, sizeof(sz), a->gran));
+		printf("LD    RANGE1    RANGE2  MEMORY\n");
+	}
+	for (i = first; i < end; i++) {
+		uint64_t r1 = a->r[i][0], r2 = a->r[i][1];
+		/* The multipliers as the wire has them: their bytes may not fit. */
+		bool fits = r1 <= UINT64_MAX - r2 && r1 + r2 <= UINT64_MAX / a->gran;
+
+		if (f->json) {
+			json_obj(&f->j, NULL);
+			json_u64(&f->j, "ld", i);
+			json_u64(&f->j, "range1", r1);
+			json_u64(&f->j, "range2", r2);
+			if (fits)
+				json_u64(&f->j, "bytes", (r1 + r2) * a->gran);
+			else
+				json_null(&f->j, "bytes");
+			json_end_obj(&f->j);
+		} else {
+			printf("%-3u %8" PRIu64 "  %8" PRIu64 "  %s\n", i, r1, r2,
+			       fits ? fmt_bytes(sz, sizeof(sz), (r1 + r2) * a->gran) : "-");
+		}
+	}
+	if (f->json) {
+		json_end_arr(&f->j);
+		json_end_obj(&f->j);
+	}
+}
+
+/* Parses --set LD=R1[:R2][,...] into @want (R2 default 0) and @named. */
+static bool parse_set(const char *spec, uint64_t want[][2], bool *named)
+{
+	const char *p = spec;
+
+	if (!*p)
+		return false;
+	for (;;) {
+		const char *end = strchr(p, ','), *eq, *colon;
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		uint64_t ld, r1, r2 = 0;
+
+		eq = memchr(p, '=', len);
+		if (!eq)
+			return false;
+		colon = memchr(eq, ':', len - (size_t)(eq - p));
+		if (!parse_u64(p, (size_t)(eq - p), &ld) || ld >= CXLEMU_SWITCH_MAX_LDS ||
+		    named[ld])
+			return false;
+		if (!parse_u64(eq + 1, (size_t)((colon ? colon : p + len) - eq - 1), &r1) ||
+		    (colon && !parse_u64(colon + 1, (size_t)(p + len - colon - 1), &r2)))
+			return false;
+		named[ld] = true;
+		want[ld][0] = r1;
+		want[ld][1] = r2;
+		if (!end)
+			return true;
+		p = end + 1;
+	}
+}
+
+/*
+ * Set LD Allocations (5402h, 7.6.7.4.3) names a run of LDs from a Start LD
+ * ID: the run goes from the lowest LD named to the highest, the LDs
+ * between not named keep their allocations as just read (an LD the device
+ * lacks gets 0 and the device refuses the request).  One request, so the
+ * device applies all or nothing.
+ */
+static int set_allocs(struct fm *f, unsigned int port, const char *spec, unsigned int limit)
+{
+	uint64_t want[CXLEMU_SWITCH_MAX_LDS][2];
+	bool named[CXLEMU_SWITCH_MAX_LDS] = { false };
+	struct ld_allocs a;
+	unsigned int lo = CXLEMU_SWITCH_MAX_LDS, hi = 0, i, n;
+	uint8_t in[LD_REQ_MAX];
+
+	memset(want, 0, sizeof(want));
+	if (!parse_set(spec, want, named))
+		return bad_arg(f, "--set", spec);
+	for (i = 0; i < CXLEMU_SWITCH_MAX_LDS; i++)
+		if (named[i]) {
+			lo = i < lo ? i : lo;
+			hi = i;
+		}
+	memset(&a, 0, sizeof(a));
+	if (read_allocs(f, port, 0, limit, &a))
+		return 1;
+	n = hi - lo + 1;
+	memset(in, 0, sizeof(in));
+	in[0] = (uint8_t)n;
+	in[1] = (uint8_t)lo;
+	for (i = lo; i <= hi; i++) {
+		const uint64_t *r = named[i] ? want[i] : a.r[i];
+
+		put64(in + 4 + 16 * (i - lo), r[0]);
+		put64(in + 12 + 16 * (i - lo), r[1]);
+	}
+	if (ld_req(f, port, 0x5402, "Set LD Allocations", in, 4 + 16 * n))
+		return 1;
+	/* The response: the list as it now stands (7.6.7.4.3). */
+	if (f->out_len != 4 + 16u * n || f->out[0] != n || f->out[1] != lo)
+		return short_response(f, 0x5402);
+	for (i = 0; i < n; i++) {
+		a.r[lo + i][0] = le64(f->out + 4 + 16 * i);
+		a.r[lo + i][1] = le64(f->out + 12 + 16 * i);
+	}
+	show_allocs(f, port, &a, lo, hi + 1, true);
+	return 0;
+}
+
+static int cmd_ld_alloc(struct fm *f, int argc, char **argv)
+{
+	unsigned int port = 0, start = 0, limit = CXLEMU_SWITCH_MAX_LDS, i;
+	bool have_port = false, have_start = false;
+	const char *set = NULL;
+	struct ld_allocs a;
+
+	for (i = 0; i < (unsigned int)argc; i++) {
+		if (!strcmp(argv[i], "--start") && i + 1 < (unsigned int)argc) {
+			if (!arg_num(argv[++i], 255, &start))
+				return bad_arg(f, "--start", argv[i]);
+			have_start = true;
+		} else if (!strcmp(argv[i], "--limit") && i + 1 < (unsigned int)argc) {
+			if (!arg_num(argv[++i], 255, &limit) || !limit)
+				return bad_arg(f, "--limit", argv[i]);
+		} else if (!strcmp(argv[i], "--set") && i + 1 < (unsigned int)argc && !set) {
+			set = argv[++i];
+		} else if (!have_port && arg_num(argv[i], 255, &port)) {
+			have_port = true;
+		} else {
+			return bad_arg(f, "argument", argv[i]);
+		}
+	}
+	if (!have_port)
+		return bad_arg(f, "arguments", "(need PORT)");
+	if (set && have_start)
+		return bad_arg(f, "arguments", "(--set takes no --start)");
+	if (set)
+		return set_allocs(f, port, set, limit);
+	memset(&a, 0, sizeof(a));
+	if (read_allocs(f, port, start, limit, &a))
+		return 1;
+	show_allocs(f, port, &a, start, a.count, false);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(struct fm *f, int argc, char **argv);
@@ -796,6 +1143,7 @@ static const struct {
 	{ "port-control", cmd_port_control }, { "vcs", cmd_vcs },
 	{ "bind", cmd_bind }, { "unbind", cmd_unbind },
 	{ "aer", cmd_aer }, { "events", cmd_events },
+	{ "ld-info", cmd_ld_info }, { "ld-alloc", cmd_ld_alloc },
 };
 
 int cmd_fm(int argc, char **argv, bool json)

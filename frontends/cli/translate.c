@@ -75,6 +75,27 @@ bool parse_u64(const char *s, size_t len, uint64_t *v)
 	return true;
 }
 
+bool parse_size(const char *s, size_t len, uint64_t *v)
+{
+	unsigned int shift = 0;
+	char c = len ? s[len - 1] : '\0';
+
+	if (c == 'K' || c == 'k')
+		shift = 10;
+	else if (c == 'M' || c == 'm')
+		shift = 20;
+	else if (c == 'G' || c == 'g')
+		shift = 30;
+	else if (c == 'T' || c == 't')
+		shift = 40;
+	if (shift)
+		len--;
+	if (!parse_u64(s, len, v) || (shift && *v > (UINT64_MAX >> shift)))
+		return false;
+	*v <<= shift;
+	return true;
+}
+
 static int parse_xor(struct query *q, const char *s, size_t len, char *out,
 		     size_t outlen)
 {

@@ -23,4 +23,8 @@ int translate_line(const char *line, size_t len, char *out, size_t outlen);
 /* Parses @len bytes of decimal or 0x-hex: no sign, no blanks, no overflow. */
 bool parse_u64(const char *s, size_t len, uint64_t *v);
 
+/* Parses @len bytes of a parse_u64() number with an optional K, M, G or T
+ * suffix (either case: 2^10, 2^20, 2^30, 2^40), refusing an overflow. */
+bool parse_size(const char *s, size_t len, uint64_t *v);
+
 #endif

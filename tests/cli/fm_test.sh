@@ -174,6 +174,95 @@ warning log:
   no records" ]
 check "the logs are empty after --clear" $?
 
+# The MLD on port 6: Get LD Info and Get/Set LD Allocations (5400h-5402h)
+# tunnelled (5300h) to its FM-owned LD; 4 GiB by default, 256 MiB units
+# split evenly (4 each).
+out=$(fm ld-info 6); rc=$?
+[ "$rc" -eq 0 ] && [ "$out" = "port           6
+memory size    4 GiB (0x100000000)
+LDs            4
+QoS telemetry  none" ]
+check "ld-info (5400h through 5300h)" $?
+fm ld-info 6 --json | json 'j == {"port": 6, "memory_size": 4 << 30, "ld_count": 4, "qos_telemetry": "0x0", "egress_port_congestion": False, "temporary_throughput_reduction": False}'
+check "ld-info --json" $?
+ALLOC0="port 6: 4 LDs, granularity 256 MiB
+LD    RANGE1    RANGE2  MEMORY
+0          4         0  1 GiB
+1          4         0  1 GiB
+2          4         0  1 GiB
+3          4         0  1 GiB"
+out=$(fm ld-alloc 6); rc=$?
+[ "$rc" -eq 0 ] && [ "$out" = "$ALLOC0" ]; check "ld-alloc (5401h): split evenly" $?
+[ "$(fm ld-alloc 6 --limit 1)" = "$ALLOC0" ]; check "ld-alloc pages one LD a request" $?
+[ "$(fm ld-alloc 6 --start 2 --limit 3)" = "port 6: 4 LDs, granularity 256 MiB
+LD    RANGE1    RANGE2  MEMORY
+2          4         0  1 GiB
+3          4         0  1 GiB" ]
+check "ld-alloc --start" $?
+fm --json ld-alloc 6 --limit 3 | json 'j["port"] == 6 and j["ld_count"] == 4 and j["granularity"] == 256 << 20 and [(l["ld"], l["range1"], l["range2"], l["bytes"]) for l in j["lds"]] == [(i, 4, 0, 1 << 30) for i in range(4)]'
+check "ld-alloc --json" $?
+
+# Set: LDs 1 and 3 named, LD 2 between them keeps its 4 units; 16 units
+# of 16 used, the whole memory.
+out=$(fm ld-alloc 6 --set 3=5,1=2:1); rc=$?
+[ "$rc" -eq 0 ] && [ "$out" = "port 6: allocations set; 4 LDs, granularity 256 MiB
+LD    RANGE1    RANGE2  MEMORY
+1          2         1  768 MiB
+2          4         0  1 GiB
+3          5         0  1280 MiB" ]
+check "ld-alloc --set (5402h) shows the allocations applied" $?
+ALLOC1="port 6: 4 LDs, granularity 256 MiB
+LD    RANGE1    RANGE2  MEMORY
+0          4         0  1 GiB
+1          2         1  768 MiB
+2          4         0  1 GiB
+3          5         0  1280 MiB"
+[ "$(fm ld-alloc 6)" = "$ALLOC1" ]; check "ld-alloc reads the new allocations back" $?
+fm --json ld-alloc 6 --set 0=3 | json '[(l["ld"], l["range1"], l["range2"], l["bytes"]) for l in j["lds"]] == [(0, 3, 0, 3 << 28)] and j["ld_count"] == 4'
+check "ld-alloc --set --json" $?
+fm --json ld-alloc 6 | json '[l["range1"] + l["range2"] for l in j["lds"]] == [3, 3, 4, 5]'
+check "ld-alloc --json after --set" $?
+fm ld-alloc 6 --set 0=4 > /dev/null; [ "$(fm ld-alloc 6)" = "$ALLOC1" ]
+check "ld-alloc --set restores LD 0" $?
+
+# Refusals: the tunnel's return code, or the tunnelled command's; exit 1;
+# the allocations unchanged.
+err=$(fm ld-info 2 2>&1); rc=$?
+[ "$rc" -eq 1 ] && [ "$err" = "cxlemu: ld-info: tunnel (5300h) to port 2: Invalid Input (0x2)" ]
+check "ld-info of an SLD port: the tunnel refused" $?
+err=$(fm ld-alloc 7 2>&1); rc=$?
+[ "$rc" -eq 1 ] && [ "$err" = "cxlemu: ld-alloc: tunnel (5300h) to port 7: Invalid Input (0x2)" ]
+check "ld-alloc of a port with nothing attached" $?
+fm ld-info 0 2>&1 | grep -q "^cxlemu: ld-info: tunnel (5300h) to port 0: Invalid Input (0x2)$"
+check "ld-info of an upstream port" $?
+fm ld-info 99 2>&1 | grep -q "^cxlemu: ld-info: tunnel (5300h) to port 99: Invalid Input (0x2)$"
+check "ld-info of a port the switch lacks" $?
+err=$(fm ld-alloc 6 --set 4=1 2>&1); rc=$?
+[ "$rc" -eq 1 ] && [ "$err" = "cxlemu: ld-alloc: Set LD Allocations (5402h) on port 6: Invalid Input (0x2)" ]
+check "ld-alloc --set of an LD the MLD lacks: the tunnelled command refused" $?
+err=$(fm ld-alloc 6 --set 2=2,4=0 2>&1); rc=$?
+[ "$rc" -eq 1 ] && [ "$err" = "cxlemu: ld-alloc: Set LD Allocations (5402h) on port 6: Invalid Input (0x2)" ]
+check "ld-alloc --set with one LD of two out of range" $?
+err=$(fm ld-alloc 6 --set 0=5 2>&1); rc=$?
+[ "$rc" -eq 1 ] && [ "$err" = "cxlemu: ld-alloc: Set LD Allocations (5402h) on port 6: Invalid Input (0x2)" ]
+check "ld-alloc --set over the memory by one unit" $?
+fm ld-alloc 6 --set 1=0:18446744073709551615,2=1 2>&1 | grep -q "^cxlemu: ld-alloc: Set LD Allocations (5402h) on port 6: Invalid Input (0x2)$"
+check "ld-alloc --set of a huge multiplier" $?
+err=$(fm ld-alloc 6 --start 4 2>&1); rc=$?
+[ "$rc" -eq 1 ] && [ "$err" = "cxlemu: ld-alloc: Get LD Allocations (5401h) on port 6: Invalid Input (0x2)" ]
+check "ld-alloc --start past the last LD" $?
+[ "$(fm ld-alloc 6)" = "$ALLOC1" ]; check "the refusals changed no allocation" $?
+
+for a in "" "6 --set" "6 --set 1=x" "6 --set 16=1" "6 --set 1=1,1=2" "6 --set =1" \
+	 "6 --set 1=1:" "6 --set 1=1," "6 --set 1" "6 --set 1=2 --start 0" "6 --limit 0" \
+	 "6 7" "256" "x"; do
+	# shellcheck disable=SC2086
+	fm ld-alloc $a > /dev/null 2>&1; [ $? -eq 2 ]; check "ld-alloc $a: usage error" $?
+done
+fm ld-info > /dev/null 2>&1; [ $? -eq 2 ]; check "ld-info without a port: usage error" $?
+fm ld-info 6 7 > /dev/null 2>&1; [ $? -eq 2 ]; check "ld-info with two ports: usage error" $?
+[ "$(fm ld-alloc 6)" = "$ALLOC1" ]; check "usage errors changed nothing" $?
+
 # No answer in time: the server stopped.
 kill -STOP "$pid"
 err=$("$CXLEMU" fm --socket "$SOCK" --timeout 1 identify 2>&1); rc=$?
@@ -190,6 +279,36 @@ printf '%s\n' "$out" | grep -q "^ports          4 (active: 0-1,3)$"
 check "--switch SPEC: ports" $?
 wait "$pid"; rc=$?; pid=""
 [ "$rc" -eq 0 ]; check "--once exits after its client" $?
+
+# MLDs of a --switch SPEC: sizes, even split with a remainder.
+start --switch "port0=usp,port1=mld:3:1G,port2=mld:2,port3=mld:1:0x30000000,vcs0=0:2" || exit 1
+fm ld-info 1 --json | json 'j["memory_size"] == 1 << 30 and j["ld_count"] == 3'
+check "mld:LDS:SIZE" $?
+[ "$(fm ld-alloc 1)" = "port 1: 3 LDs, granularity 256 MiB
+LD    RANGE1    RANGE2  MEMORY
+0          1         0  256 MiB
+1          1         0  256 MiB
+2          1         0  256 MiB" ]
+check "4 units split between 3 LDs, one left over" $?
+[ "$(fm ld-alloc 1 --set 2=2)" = "port 1: allocations set; 3 LDs, granularity 256 MiB
+LD    RANGE1    RANGE2  MEMORY
+2          2         0  512 MiB" ]
+check "the unit left over can be allocated" $?
+fm ld-info 2 --json | json 'j["memory_size"] == 4 << 30 and j["ld_count"] == 2'
+check "mld:LDS: the default size" $?
+fm --json ld-alloc 2 | json '[l["range1"] for l in j["lds"]] == [8, 8]'
+check "the default size split between 2 LDs" $?
+fm ld-info 3 | grep -q "^memory size    768 MiB (0x30000000)$"; check "a hex size" $?
+kill -TERM "$pid"; wait "$pid"; rc=$?; pid=""
+[ "$rc" -eq 0 ] && ! grep -q "runtime error\|Sanitizer" "$TMP/fabric.log"
+check "the fabric with its MLDs exits cleanly" $?
+
+for spec in "port0=usp,port1=mld:2:100M,vcs0=0:1" "port0=usp,port1=mld:2:0,vcs0=0:1" \
+	    "port0=usp,port1=mld:2:,vcs0=0:1" "port0=usp,port1=mld:2:1X,vcs0=0:1" \
+	    "port0=usp,port1=mld:17,vcs0=0:1" "port0=usp,port1=mld::1G,vcs0=0:1"; do
+	"$CXLEMU" fabric --listen "$SOCK" --switch "$spec" > /dev/null 2>&1
+	[ $? -eq 2 ] && [ ! -e "$SOCK" ]; check "a bad MLD in --switch: $spec" $?
+done
 
 "$CXLEMU" fabric --listen "$SOCK" --switch "port0=usp,port1=hub" > /dev/null 2>&1
 [ $? -eq 2 ]; check "a bad --switch SPEC" $?
