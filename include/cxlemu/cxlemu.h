@@ -16,5 +16,6 @@
 #include <cxlemu/mailbox.h>
 #include <cxlemu/mctp.h>
 #include <cxlemu/vcs.h>
+#include <cxlemu/fabric.h>
 
 #endif /* CXLEMU_CXLEMU_H */
