@@ -7,6 +7,8 @@
  * both sides, liveness), and the owner with a forked host process that
  * writes device memory, is unbound, and is killed mid-operation.
  */
+/* MAP_ANONYMOUS is not POSIX. */
+#define _DEFAULT_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -1078,32 +1080,1006 @@ static void bind_before_owner(struct fx *f)
 
 static void test_ipc_state_snapshot(void **state)
 {
+	struct fx *f = fx_new_with(bind_before_owner);
+	struct th *h0 = &f->host[0];
+	struct vcs_event ev;
+	uint64_t hpa;
+
 	(void)state;
+	while (vcs_event_pop(f->sw, VCS_LOG_INFO, &ev))
+		;
+	host_start(f, 0, 0, "restarted");
+	/* The bound vPPBs of VCS 0 come in STATE, in vPPB order. */
+	assert_int_equal(h0->bounds, 2);
+	assert_int_equal(h0->req_vppb, 2);
+	assert_int_equal(h0->req_port, 4);
+	host_vppb_is(h0, 0, CXLEMU_VPPB_BOUND_LD, MLD_PORT);
+	host_vppb_is(h0, 1, CXLEMU_VPPB_UNBOUND, 0);
+	host_vppb_is(h0, 2, CXLEMU_VPPB_BOUND_PORT, 4);
+	assert_int_equal(h0->attaches, 0);
+	assert_int_equal(view_region(&h0->v, 4, &hpa), 0);
+	assert_true(view_route(&h0->v, hpa, 4) >= 0);
+	/* VCS 1 has no host: its unbind is done at once. */
+	assert_int_equal(fm_unbind(f, 1, 0, CXLEMU_UNBIND_MANAGED), CXLEMU_MBOX_SUCCESS);
+	sw_vppb_is(f->sw, 1, 0, CXLEMU_VPPB_UNBOUND, 0, CXLEMU_SWITCH_NO_LD);
+	event_is(f->sw, VCS_LOG_INFO, 1, 0, 0, 0xff, 0xff);
+	/* Host 0 unbinds what it learnt from STATE. */
+	assert_int_equal(fm_unbind(f, 0, 2, CXLEMU_UNBIND_MANAGED), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(h0->detaches, 1);
+	assert_int_equal(view_route(&h0->v, hpa, 4), -1);
+	assert_int_equal(fm_unbind(f, 0, 0, CXLEMU_UNBIND_MANAGED), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(h0->last_ld, 2);
+	host_vppb_is(h0, 0, CXLEMU_VPPB_UNBOUND, 0);
+	fx_free(f);
+}
+
+/* ---- the protocol by hand ---- */
+
+static int raw_owner_peer(struct fx *f)
+{
+	int sv[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(cxlemu_fabric_owner_add_fd(f->o, sv[0]), 0);
+	assert_int_equal(fcntl(sv[1], F_SETFL, O_NONBLOCK), 0);
+	return sv[1];
+}
+
+static void raw_send(int fd, const uint8_t *b, size_t n)
+{
+	assert_int_equal(write(fd, b, n), (ssize_t)n);
+}
+
+static void raw_send_msg(int fd, const struct cxlemu_fabric_msg *m)
+{
+	uint8_t b[CXLEMU_FABRIC_MAX_MSG];
+	size_t n;
+
+	assert_int_equal(cxlemu_fabric_msg_encode(m, b, sizeof(b), &n), 0);
+	raw_send(fd, b, n);
+}
+
+static void raw_hello(int fd, unsigned int vcs, uint16_t minv, uint16_t maxv)
+{
+	struct cxlemu_fabric_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = CXLEMU_FABRIC_HELLO;
+	m.min_version = minv;
+	m.max_version = maxv;
+	m.vcs = (uint8_t)vcs;
+	strcpy(m.name, "raw");
+	raw_send_msg(fd, &m);
+}
+
+/* What has arrived: up to @max messages (each must parse), and whether
+ * the peer closed. */
+static size_t raw_read(int fd, struct cxlemu_fabric_msg *ms, size_t max, bool *eof)
+{
+	static uint8_t buf[1 << 16];
+	size_t len = 0, off = 0, n = 0, used;
+	ssize_t r;
+
+	*eof = false;
+	while ((r = read(fd, buf + len, sizeof(buf) - len)) > 0)
+		len += (size_t)r;
+	if (r == 0)
+		*eof = true;
+	else
+		assert_true(errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNRESET);
+	while (off < len) {
+		assert_true(n < max);
+		assert_int_equal(cxlemu_fabric_msg_parse(buf + off, len - off, &ms[n], &used), 0);
+		off += used;
+		n++;
+	}
+	return n;
+}
+
+/* The peer got exactly an ERROR with @code about @type, then EOF. */
+static void raw_expect_error(struct fx *f, int fd, unsigned int code, unsigned int type)
+{
+	struct cxlemu_fabric_msg m[4];
+	bool eof;
+
+	pump(f);
+	assert_int_equal(raw_read(fd, m, 4, &eof), 1);
+	assert_true(eof);
+	assert_int_equal(m[0].type, CXLEMU_FABRIC_ERROR);
+	assert_int_equal(m[0].code, code);
+	assert_int_equal(m[0].bad_type, type);
+	close(fd);
+}
+
+/* A raw host of @vcs, welcomed: WELCOME and STATE read. */
+static int raw_host(struct fx *f, unsigned int vcs)
+{
+	struct cxlemu_fabric_msg m[4];
+	int fd = raw_owner_peer(f);
+	bool eof;
+
+	raw_hello(fd, vcs, 1, 1);
+	pump(f);
+	assert_int_equal(raw_read(fd, m, 4, &eof), 2);
+	assert_false(eof);
+	assert_int_equal(m[0].type, CXLEMU_FABRIC_WELCOME);
+	assert_int_equal(m[0].max_version, 1);
+	assert_int_equal(m[0].vcs, vcs);
+	assert_int_equal(m[0].nvppbs, NVPPB);
+	assert_int_equal(m[1].type, CXLEMU_FABRIC_STATE);
+	assert_int_equal(m[1].vcs, vcs);
+	return fd;
+}
+
+static void raw_expect_refuse(struct fx *f, int fd, unsigned int reason)
+{
+	struct cxlemu_fabric_msg m[4];
+	bool eof;
+
+	pump(f);
+	assert_int_equal(raw_read(fd, m, 4, &eof), 1);
+	assert_true(eof);
+	assert_int_equal(m[0].type, CXLEMU_FABRIC_REFUSE);
+	assert_int_equal(m[0].code, reason);
+	assert_int_equal(m[0].min_version, 1);
+	assert_int_equal(m[0].max_version, 1);
+	close(fd);
 }
 
 static void test_ipc_refusals(void **state)
 {
+	struct fx *f = fx_new();
+	uint8_t b[64];
+	const uint8_t hello_v2[] = { 1, 0, 2, 0, 0, 0, 1, 0, 'x' };
+	int fd, n;
+
 	(void)state;
+	host_start(f, 0, 0, "first");
+	/* A second host for VCS 0, a disabled VCS, one out of range. */
+	host_start(f, 1, 0, "second");
+	assert_int_equal(f->host[1].rc, -ECONNREFUSED);
+	assert_int_equal(cxlemu_fabric_host_state(f->host[1].h), CXLEMU_FABRIC_HOST_CLOSED);
+	host_stop(&f->host[1]);
+	host_start(f, 1, 3, "disabled");
+	assert_int_equal(f->host[1].rc, -ECONNREFUSED);
+	host_stop(&f->host[1]);
+	host_start(f, 1, 200, "nowhere");
+	assert_int_equal(f->host[1].rc, -ECONNREFUSED);
+	host_stop(&f->host[1]);
+	host_info_is(f, 0, true, 0, "first");
+	assert_int_equal(f->arrived[0], 1);
+	assert_int_equal(f->left[0], 0);
+	/* The REFUSE on the wire. */
+	fd = raw_owner_peer(f);
+	raw_hello(fd, 0, 1, 1);
+	raw_expect_refuse(f, fd, CXLEMU_FABRIC_REFUSE_TAKEN);
+	fd = raw_owner_peer(f);
+	raw_hello(fd, 3, 1, 1);
+	raw_expect_refuse(f, fd, CXLEMU_FABRIC_REFUSE_NO_VCS);
+	/* No common version: the host speaks 2..3 only. */
+	fd = raw_owner_peer(f);
+	raw_hello(fd, 1, 2, 3);
+	raw_expect_refuse(f, fd, CXLEMU_FABRIC_REFUSE_VERSION);
+	/* A HELLO framed as version 2. */
+	fd = raw_owner_peer(f);
+	raw_send(fd, b, mk(b, MAGIC, 2, 1, hello_v2, sizeof(hello_v2)));
+	raw_expect_refuse(f, fd, CXLEMU_FABRIC_REFUSE_VERSION);
+	/* A host speaking 1..3 is welcomed with version 1. */
+	fd = raw_owner_peer(f);
+	raw_hello(fd, 1, 1, 3);
+	pump(f);
+	host_info_is(f, 1, true, 0, "raw");
+	close(fd);
+	pump(f);
+	host_info_is(f, 1, false, 0, "");
+	/* Connections are limited (one per VCS and a few more). */
+	for (n = 0; n < 64; n++) {
+		int sv[2];
+
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+		if (cxlemu_fabric_owner_add_fd(f->o, sv[0])) {
+			close(sv[1]);
+			break;
+		}
+		close(sv[1]);
+	}
+	assert_int_equal(n, 4 + 8 - 1);
+	pump(f);  /* the closed ones go */
+	assert_int_equal(cxlemu_fabric_owner_pollfds(f->o, NULL, 0), 1);
+	host_info_is(f, 0, true, 0, "first");
+	assert_int_equal(cxlemu_fabric_owner_add_fd(f->o, -1), -EINVAL);
+	fx_free(f);
 }
 
 static void test_ipc_owner_protocol_errors(void **state)
 {
+	struct fx *f = fx_new();
+	struct cxlemu_fabric_msg m, in[4];
+	uint8_t b[64];
+	const uint8_t ping[8] = { 0 };
+	int fd;
+	bool eof;
+
 	(void)state;
+	/* Garbage first. */
+	fd = raw_owner_peer(f);
+	raw_send(fd, (const uint8_t *)"GET / HTTP/1.0\r\n\r\n", 18);
+	raw_expect_error(f, fd, CXLEMU_FABRIC_ERR_FRAMING, 0);
+	/* A DONE before HELLO. */
+	fd = raw_owner_peer(f);
+	raw_send(fd, b, mk(b, MAGIC, 1, 7, (const uint8_t[]){ 1, 0, 0, 0, 0, 0, 0, 0 }, 8));
+	raw_expect_error(f, fd, CXLEMU_FABRIC_ERR_UNEXPECTED, CXLEMU_FABRIC_DONE);
+	/* A malformed HELLO. */
+	fd = raw_owner_peer(f);
+	raw_send(fd, b, mk(b, MAGIC, 1, 1, (const uint8_t[]){ 1, 0, 1, 0, 0, 0, 0, 0 }, 8));
+	raw_expect_error(f, fd, CXLEMU_FABRIC_ERR_FIELD, CXLEMU_FABRIC_HELLO);
+	/* After HELLO: an unknown type; the VCS's host is gone. */
+	fd = raw_host(f, 0);
+	assert_int_equal(f->arrived[0], 1);
+	raw_send(fd, b, mk(b, MAGIC, 1, 12, NULL, 0));
+	raw_expect_error(f, fd, CXLEMU_FABRIC_ERR_TYPE, 12);
+	assert_int_equal(f->left[0], 1);
+	host_info_is(f, 0, false, 0, "");
+	/* Wrong direction, second HELLO, bad field, other version, length. */
+	fd = raw_host(f, 0);
+	raw_send(fd, b, mk(b, MAGIC, 1, 2, (const uint8_t[]){ 1, 0, 0, 3 }, 4));
+	raw_expect_error(f, fd, CXLEMU_FABRIC_ERR_UNEXPECTED, CXLEMU_FABRIC_WELCOME);
+	fd = raw_host(f, 0);
+	raw_hello(fd, 0, 1, 1);
+	raw_expect_error(f, fd, CXLEMU_FABRIC_ERR_UNEXPECTED, CXLEMU_FABRIC_HELLO);
+	fd = raw_host(f, 0);
+	raw_send(fd, b, mk(b, MAGIC, 1, 7, (const uint8_t[]){ 1, 0, 0, 0, 1, 0, 0, 0 }, 8));
+	raw_expect_error(f, fd, CXLEMU_FABRIC_ERR_FIELD, CXLEMU_FABRIC_DONE);
+	fd = raw_host(f, 0);
+	raw_send(fd, b, mk(b, MAGIC, 2, 8, ping, 8));
+	raw_expect_error(f, fd, CXLEMU_FABRIC_ERR_VERSION, CXLEMU_FABRIC_PING);
+	fd = raw_host(f, 0);
+	raw_send(fd, b, mk(b, MAGIC, 1, 8, ping, 8));
+	b[9] = 0x10;  /* 4 KiB payload announced */
+	raw_send(fd, b, 12);
+	pump(f);
+	assert_int_equal(raw_read(fd, in, 4, &eof), 2);
+	assert_int_equal(in[0].type, CXLEMU_FABRIC_PONG);
+	assert_int_equal(in[1].type, CXLEMU_FABRIC_ERROR);
+	assert_int_equal(in[1].code, CXLEMU_FABRIC_ERR_FRAMING);
+	assert_true(eof);
+	close(fd);
+	/* The raw host does its part right: the ATTACH on the wire, the DONE. */
+	fd = raw_host(f, 0);
+	assert_int_equal(fm_start_bind(f->fm, 0, 1, 2, CXLEMU_SWITCH_NO_LD),
+			 CXLEMU_MBOX_BG_STARTED);
+	pump(f);
+	assert_int_equal(raw_read(fd, in, 4, &eof), 1);
+	assert_false(eof);
+	assert_int_equal(in[0].type, CXLEMU_FABRIC_ATTACH);
+	assert_int_not_equal(in[0].req, 0);
+	assert_int_equal(in[0].vcs, 0);
+	assert_int_equal(in[0].vppb, 1);
+	assert_int_equal(in[0].port, 2);
+	assert_int_equal(in[0].ld_id, CXLEMU_SWITCH_NO_LD);
+	host_info_is(f, 0, true, 1, "raw");
+	memset(&m, 0, sizeof(m));
+	m.type = CXLEMU_FABRIC_DONE;
+	m.req = in[0].req;
+	raw_send_msg(fd, &m);
+	assert_int_equal(fm_result(f, 0x5201), CXLEMU_MBOX_SUCCESS);
+	sw_vppb_is(f->sw, 0, 1, CXLEMU_VPPB_BOUND_PORT, 2, CXLEMU_SWITCH_NO_LD);
+	/* The same DONE again: no such request outstanding; the host is
+	 * dropped and its binding with it. */
+	raw_send_msg(fd, &m);
+	raw_expect_error(f, fd, CXLEMU_FABRIC_ERR_REQUEST, CXLEMU_FABRIC_DONE);
+	sw_vppb_is(f->sw, 0, 1, CXLEMU_VPPB_UNBOUND, 0, CXLEMU_SWITCH_NO_LD);
+	port_bound(f->sw, 2, 0);
+	/* A DONE with a wrong id while a bind waits: the bind fails. */
+	fd = raw_host(f, 0);
+	assert_int_equal(fm_start_bind(f->fm, 0, 1, 2, CXLEMU_SWITCH_NO_LD),
+			 CXLEMU_MBOX_BG_STARTED);
+	pump(f);
+	assert_int_equal(raw_read(fd, in, 4, &eof), 1);
+	m.req = in[0].req + 1;
+	raw_send_msg(fd, &m);
+	raw_expect_error(f, fd, CXLEMU_FABRIC_ERR_REQUEST, CXLEMU_FABRIC_DONE);
+	assert_int_equal(fm_result(f, 0x5201), CXLEMU_MBOX_INTERNAL_ERROR);
+	sw_vppb_is(f->sw, 0, 1, CXLEMU_VPPB_UNBOUND, 0, CXLEMU_SWITCH_NO_LD);
+	/* ERROR and BYE from the host: closed without an answer. */
+	fd = raw_host(f, 0);
+	raw_send(fd, b, mk(b, MAGIC, 1, 11, (const uint8_t[]){ 5, 0, 6, 0 }, 4));
+	pump(f);
+	assert_int_equal(raw_read(fd, in, 4, &eof), 0);
+	assert_true(eof);
+	close(fd);
+	fd = raw_host(f, 0);
+	raw_send(fd, b, mk(b, MAGIC, 1, 10, (const uint8_t[]){ 0, 0, 0, 0 }, 4));
+	pump(f);
+	assert_int_equal(raw_read(fd, in, 4, &eof), 0);
+	assert_true(eof);
+	close(fd);
+	/* A message cut in the middle by EOF. */
+	fd = raw_host(f, 0);
+	raw_send(fd, b, mk(b, MAGIC, 1, 8, ping, 8) - 3);
+	close(fd);
+	pump(f);
+	host_info_is(f, 0, false, 0, "");
+	assert_int_equal(cxlemu_fabric_owner_pollfds(f->o, NULL, 0), 0);
+	fx_free(f);
+}
+
+/* The test plays the owner of host 2 (VCS 1): HELLO read; with @welcome,
+ * WELCOME (3 vPPBs) and an empty STATE sent. */
+static int fake_owner(struct fx *f, bool welcome)
+{
+	struct cxlemu_fabric_host_config hc;
+	struct cxlemu_fabric_msg m[2];
+	struct th *t = &f->host[2];
+	int sv[2];
+	bool eof;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(fcntl(sv[0], F_SETFL, O_NONBLOCK), 0);
+	if (!t->v.topo)
+		view_new(f->ctx, &t->v);
+	t->f = f;
+	t->vcs = 1;
+	t->defer = false;
+	memset(&hc, 0, sizeof(hc));
+	hc.version = CXLEMU_FABRIC_HOST_CONFIG_VERSION;
+	hc.fd = sv[1];
+	hc.vcs = 1;
+	hc.name = "faked";
+	hc.ping_interval_ms = 100;
+	hc.timeout_ms = 500;
+	hc.attach = host_attach;
+	hc.detach = host_detach;
+	hc.opaque = t;
+	assert_int_equal(cxlemu_fabric_host_new(f->ctx, &hc, &t->h), 0);
+	assert_int_equal(raw_read(sv[0], m, 2, &eof), 1);
+	assert_int_equal(m[0].type, CXLEMU_FABRIC_HELLO);
+	assert_int_equal(m[0].min_version, 1);
+	assert_int_equal(m[0].max_version, 1);
+	assert_int_equal(m[0].vcs, 1);
+	assert_string_equal(m[0].name, "faked");
+	if (welcome) {
+		memset(m, 0, sizeof(m));
+		m[0].type = CXLEMU_FABRIC_WELCOME;
+		m[0].max_version = 1;
+		m[0].vcs = 1;
+		m[0].nvppbs = NVPPB;
+		raw_send_msg(sv[0], &m[0]);
+		m[0].type = CXLEMU_FABRIC_STATE;
+		raw_send_msg(sv[0], &m[0]);
+		pump(f);
+		assert_int_equal(cxlemu_fabric_host_state(t->h), CXLEMU_FABRIC_HOST_WELCOMED);
+	}
+	return sv[0];
+}
+
+static void request_msg(struct cxlemu_fabric_msg *m, unsigned int type, uint32_t req,
+			unsigned int vcs, unsigned int vppb, unsigned int port)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = (uint16_t)type;
+	m->req = req;
+	m->vcs = (uint8_t)vcs;
+	m->vppb = (uint8_t)vppb;
+	m->port = (uint8_t)port;
+	m->ld_id = CXLEMU_SWITCH_NO_LD;
+}
+
+/* The host got a protocol error: ERROR @code about @type on the wire, and
+ * its service reports -EPROTO. */
+static void host_expect_error(struct fx *f, int fd, unsigned int code, unsigned int type)
+{
+	struct th *t = &f->host[2];
+
+	raw_expect_error(f, fd, code, type);
+	assert_int_equal(t->rc, -EPROTO);
+	assert_int_equal(cxlemu_fabric_host_state(t->h), CXLEMU_FABRIC_HOST_CLOSED);
+	host_stop(t);
 }
 
 static void test_ipc_host_protocol_errors(void **state)
 {
+	struct fx *f = fx_new();
+	struct th *t = &f->host[2];
+	struct cxlemu_fabric_msg m, in[4];
+	struct cxlemu_fabric_host_config hc;
+	uint8_t b[64];
+	bool eof;
+	int fd;
+
 	(void)state;
+	/* ATTACH before WELCOME. */
+	fd = fake_owner(f, false);
+	request_msg(&m, CXLEMU_FABRIC_ATTACH, 1, 1, 0, 2);
+	raw_send_msg(fd, &m);
+	host_expect_error(f, fd, CXLEMU_FABRIC_ERR_UNEXPECTED, CXLEMU_FABRIC_ATTACH);
+	/* WELCOME for another VCS. */
+	fd = fake_owner(f, false);
+	raw_send(fd, b, mk(b, MAGIC, 1, 2, (const uint8_t[]){ 1, 0, 0, 3 }, 4));
+	host_expect_error(f, fd, CXLEMU_FABRIC_ERR_FIELD, CXLEMU_FABRIC_WELCOME);
+	/* ATTACH between WELCOME and STATE. */
+	fd = fake_owner(f, false);
+	raw_send(fd, b, mk(b, MAGIC, 1, 2, (const uint8_t[]){ 1, 0, 1, 3 }, 4));
+	raw_send_msg(fd, &m);
+	host_expect_error(f, fd, CXLEMU_FABRIC_ERR_UNEXPECTED, CXLEMU_FABRIC_ATTACH);
+	/* STATE naming a vPPB the VCS does not have. */
+	fd = fake_owner(f, false);
+	raw_send(fd, b, mk(b, MAGIC, 1, 2, (const uint8_t[]){ 1, 0, 1, 3 }, 4));
+	raw_send(fd, b, mk(b, MAGIC, 1, 4, (const uint8_t[]){ 1, 1, 0, 0, 3, 2, 0xff, 0xff }, 8));
+	host_expect_error(f, fd, CXLEMU_FABRIC_ERR_FIELD, CXLEMU_FABRIC_STATE);
+	/* A second STATE. */
+	fd = fake_owner(f, true);
+	raw_send(fd, b, mk(b, MAGIC, 1, 4, (const uint8_t[]){ 1, 0, 0, 0 }, 4));
+	host_expect_error(f, fd, CXLEMU_FABRIC_ERR_UNEXPECTED, CXLEMU_FABRIC_STATE);
+	/* ATTACH for another VCS, a vPPB out of range. */
+	fd = fake_owner(f, true);
+	request_msg(&m, CXLEMU_FABRIC_ATTACH, 1, 0, 0, 2);
+	raw_send_msg(fd, &m);
+	host_expect_error(f, fd, CXLEMU_FABRIC_ERR_FIELD, CXLEMU_FABRIC_ATTACH);
+	fd = fake_owner(f, true);
+	request_msg(&m, CXLEMU_FABRIC_ATTACH, 1, 1, NVPPB, 2);
+	raw_send_msg(fd, &m);
+	host_expect_error(f, fd, CXLEMU_FABRIC_ERR_FIELD, CXLEMU_FABRIC_ATTACH);
+	assert_int_equal(t->attaches, 0);
+	/* DETACH of an unbound vPPB. */
+	fd = fake_owner(f, true);
+	request_msg(&m, CXLEMU_FABRIC_DETACH, 1, 1, 0, 2);
+	raw_send_msg(fd, &m);
+	host_expect_error(f, fd, CXLEMU_FABRIC_ERR_UNEXPECTED, CXLEMU_FABRIC_DETACH);
+	assert_int_equal(t->detaches, 0);
+	/* A second ATTACH while the first waits. */
+	fd = fake_owner(f, true);
+	t->defer = true;
+	request_msg(&m, CXLEMU_FABRIC_ATTACH, 7, 1, 1, 2);
+	raw_send_msg(fd, &m);
+	pump(f);
+	assert_int_equal(t->attaches, 1);
+	assert_int_equal(t->req, 7);
+	assert_int_equal(raw_read(fd, in, 4, &eof), 0);
+	m.req = 8;
+	raw_send_msg(fd, &m);
+	host_expect_error(f, fd, CXLEMU_FABRIC_ERR_UNEXPECTED, CXLEMU_FABRIC_ATTACH);
+	/* Garbage. */
+	fd = fake_owner(f, true);
+	raw_send(fd, (const uint8_t *)"\0\0\0\0\0\0\0\0\0\0\0\0", 12);
+	host_expect_error(f, fd, CXLEMU_FABRIC_ERR_FRAMING, 0);
+	/* REFUSE: refused, no answer. */
+	fd = fake_owner(f, false);
+	raw_send(fd, b, mk(b, MAGIC, 1, 3, (const uint8_t[]){ 3, 0, 1, 0, 1, 0, 0, 0 }, 8));
+	pump(f);
+	assert_int_equal(t->rc, -ECONNREFUSED);
+	assert_int_equal(raw_read(fd, in, 4, &eof), 0);
+	assert_true(eof);
+	close(fd);
+	host_stop(t);
+	/* Done right: ATTACH answered by DONE, then DETACH; PING; BYE. */
+	fd = fake_owner(f, true);
+	request_msg(&m, CXLEMU_FABRIC_ATTACH, 0x10203040, 1, 2, 3);
+	raw_send_msg(fd, &m);
+	pump(f);
+	assert_int_equal(raw_read(fd, in, 4, &eof), 1);
+	assert_int_equal(in[0].type, CXLEMU_FABRIC_DONE);
+	assert_int_equal(in[0].req, 0x10203040);
+	assert_int_equal(in[0].status, 0);
+	host_vppb_is(t, 2, CXLEMU_VPPB_BOUND_PORT, 3);
+	/* A DETACH naming another port than the binding's. */
+	request_msg(&m, CXLEMU_FABRIC_DETACH, 0x10203041, 1, 2, 4);
+	m.mode = CXLEMU_UNBIND_SURPRISE;
+	raw_send_msg(fd, &m);
+	host_expect_error(f, fd, CXLEMU_FABRIC_ERR_UNEXPECTED, CXLEMU_FABRIC_DETACH);
+	fd = fake_owner(f, true);
+	t->fail = -ENODEV;
+	request_msg(&m, CXLEMU_FABRIC_ATTACH, 5, 1, 0, 2);
+	raw_send_msg(fd, &m);
+	memset(&m, 0, sizeof(m));
+	m.type = CXLEMU_FABRIC_PING;
+	m.token = 0xfeed;
+	raw_send_msg(fd, &m);
+	pump(f);
+	assert_int_equal(raw_read(fd, in, 4, &eof), 2);
+	assert_int_equal(in[0].type, CXLEMU_FABRIC_DONE);
+	assert_int_equal(in[0].req, 5);
+	assert_int_equal(in[0].status, -ENODEV);
+	assert_int_equal(in[1].type, CXLEMU_FABRIC_PONG);
+	assert_true(in[1].token == 0xfeed);
+	host_vppb_is(t, 0, CXLEMU_VPPB_UNBOUND, 0);
+	t->fail = 0;
+	raw_send(fd, b, mk(b, MAGIC, 1, 10, (const uint8_t[]){ 0, 0, 0, 0 }, 4));
+	pump(f);
+	assert_int_equal(t->rc, -ECONNRESET);
+	assert_int_equal(raw_read(fd, in, 4, &eof), 0);
+	assert_true(eof);
+	close(fd);
+	host_stop(t);
+	/* The host's own BYE when it is freed. */
+	fd = fake_owner(f, true);
+	host_stop(t);
+	assert_int_equal(raw_read(fd, in, 4, &eof), 1);
+	assert_int_equal(in[0].type, CXLEMU_FABRIC_BYE);
+	assert_true(eof);
+	close(fd);
+	/* Bad configurations. */
+	memset(&hc, 0, sizeof(hc));
+	hc.version = CXLEMU_FABRIC_HOST_CONFIG_VERSION;
+	hc.fd = -1;
+	hc.name = "x";
+	hc.attach = host_attach;
+	hc.detach = host_detach;
+	assert_int_equal(cxlemu_fabric_host_new(f->ctx, &hc, &t->h), -EINVAL);
+	hc.fd = dup(0);
+	hc.name = "tab\there";
+	assert_int_equal(cxlemu_fabric_host_new(f->ctx, &hc, &t->h), -EINVAL);
+	hc.fd = dup(0);
+	hc.name = "x";
+	hc.vcs = 255;
+	assert_int_equal(cxlemu_fabric_host_new(f->ctx, &hc, &t->h), -EINVAL);
+	hc.fd = dup(0);
+	hc.vcs = 0;
+	hc.attach = NULL;
+	assert_int_equal(cxlemu_fabric_host_new(f->ctx, &hc, &t->h), -EINVAL);
+	assert_null(t->h);
+	fx_free(f);
 }
 
 static void test_ipc_liveness(void **state)
 {
+	struct fx *f = fx_new();
+	struct cxlemu_fabric_msg in[4];
+	struct th *h0 = &f->host[0];
+	unsigned int k;
+	bool eof;
+	int fd;
+
 	(void)state;
+	assert_true(cxlemu_fabric_owner_deadline(f->o) == UINT64_MAX);
+	/* A connection that never says HELLO: no PING, the timeout. */
+	fd = raw_owner_peer(f);
+	pump(f);
+	assert_true(cxlemu_fabric_owner_deadline(f->o) == f->now + 500 * 1000000ull);
+	f->now += 499 * 1000000ull;
+	pump(f);
+	assert_int_equal(raw_read(fd, in, 4, &eof), 0);
+	assert_false(eof);
+	f->now += 1000000ull;
+	raw_expect_error(f, fd, CXLEMU_FABRIC_ERR_TIMEOUT, 0);
+	assert_int_equal(cxlemu_fabric_owner_pollfds(f->o, NULL, 0), 0);
+	/* A real host answers PINGs (and sends its own): alive for long. */
+	host_start(f, 0, 0, "alive");
+	assert_int_equal(fm_bind(f, 0, 0, 2, CXLEMU_SWITCH_NO_LD), CXLEMU_MBOX_SUCCESS);
+	assert_true(cxlemu_fabric_owner_deadline(f->o) == f->now + 100 * 1000000ull);
+	assert_true(cxlemu_fabric_host_deadline(h0->h) == f->now + 100 * 1000000ull);
+	for (k = 0; k < 40; k++) {
+		f->now += 60 * 1000000ull;
+		pump(f);
+	}
+	host_info_is(f, 0, true, 0, "alive");
+	assert_int_equal(h0->rc, 0);
+	/* A raw host that never answers: PING once per interval, then out. */
+	fd = raw_host(f, 1);
+	assert_int_equal(fm_start_bind(f->fm, 1, 0, 3, CXLEMU_SWITCH_NO_LD),
+			 CXLEMU_MBOX_BG_STARTED);
+	pump(f);
+	assert_int_equal(raw_read(fd, in, 4, &eof), 1);
+	assert_int_equal(in[0].type, CXLEMU_FABRIC_ATTACH);
+	f->now += 100 * 1000000ull;
+	pump(f);
+	assert_int_equal(raw_read(fd, in, 4, &eof), 1);
+	assert_int_equal(in[0].type, CXLEMU_FABRIC_PING);
+	f->now += 50 * 1000000ull;
+	pump(f);
+	assert_int_equal(raw_read(fd, in, 4, &eof), 0);
+	f->now += 50 * 1000000ull;
+	pump(f);
+	assert_int_equal(raw_read(fd, in, 4, &eof), 1);
+	assert_int_equal(in[0].type, CXLEMU_FABRIC_PING);
+	f->now += 300 * 1000000ull;
+	raw_expect_error(f, fd, CXLEMU_FABRIC_ERR_TIMEOUT, 0);
+	assert_int_equal(fm_result(f, 0x5201), CXLEMU_MBOX_INTERNAL_ERROR);
+	sw_vppb_is(f->sw, 1, 0, CXLEMU_VPPB_UNBOUND, 0, CXLEMU_SWITCH_NO_LD);
+	host_info_is(f, 1, false, 0, "");
+	/* The other host is fine. */
+	host_info_is(f, 0, true, 0, "alive");
+	sw_vppb_is(f->sw, 0, 0, CXLEMU_VPPB_BOUND_PORT, 2, CXLEMU_SWITCH_NO_LD);
+	/* A host whose owner stops answering times out too. */
+	fd = fake_owner(f, true);
+	for (k = 0; k < 4; k++) {
+		f->now += 100 * 1000000ull;
+		pump(f);
+		assert_int_equal(f->host[2].rc, 0);
+		/* The host PINGs once per interval of silence. */
+		assert_int_equal(raw_read(fd, in, 4, &eof), 1);
+		assert_int_equal(in[0].type, CXLEMU_FABRIC_PING);
+		assert_true(in[0].token == k + 1);
+	}
+	f->now += 100 * 1000000ull;
+	raw_expect_error(f, fd, CXLEMU_FABRIC_ERR_TIMEOUT, 0);
+	assert_int_equal(f->host[2].rc, -ETIMEDOUT);
+	assert_int_equal(cxlemu_fabric_host_state(f->host[2].h), CXLEMU_FABRIC_HOST_CLOSED);
+	assert_true(cxlemu_fabric_host_deadline(f->host[2].h) == UINT64_MAX);
+	host_stop(&f->host[2]);
+	fx_free(f);
+}
+
+/* ---- two processes ---- */
+
+/* Shared by the owner and the forked host: the devices' memory (by switch
+ * port - 2) and what the child reports. */
+struct shm {
+	uint8_t mem[NVPPB][BACKING];
+	atomic_int wrote;    /* port the child last wrote through, 0 none */
+	atomic_int pending;  /* the child holds a request unanswered */
+	atomic_int err;      /* line of a failed check in the child */
+};
+
+static const char child_msg[] = "from the child process";
+
+struct child {
+	struct shm *shm;
+	struct view v;
+	struct cxlemu_fabric_host *h;
+};
+
+#define CHILD_CHECK(c, cond)                                               \
+	do {                                                               \
+		if (!(cond)) {                                             \
+			atomic_store(&(c)->shm->err, __LINE__);            \
+			_exit(1);                                          \
+		}                                                          \
+	} while (0)
+
+static int child_attach(void *opaque, uint32_t req, unsigned int vppb, unsigned int port,
+			unsigned int ld)
+{
+	struct child *c = opaque;
+	uint64_t hpa;
+	int64_t dpa;
+	size_t i;
+
+	(void)req;
+	CHILD_CHECK(c, ld == CXLEMU_SWITCH_NO_LD && vppb < NVPPB && port >= 2 &&
+			       port < 2 + NVPPB);
+	if (port == 4) {
+		/* Held mid-operation until the owner kills us. */
+		atomic_store(&c->shm->pending, 1);
+		return CXLEMU_FABRIC_PENDING;
+	}
+	CHILD_CHECK(c, cxlemu_topo_attach(c->v.topo, c->v.vppb_port[vppb], c->v.dev[port - 2]) == 0);
+	/* The child's guest writes through its own route to the device. */
+	CHILD_CHECK(c, view_region(&c->v, port, &hpa) == 0);
+	for (i = 0; i < sizeof(child_msg); i++) {
+		dpa = view_route(&c->v, hpa + 0x200 + i, port);
+		CHILD_CHECK(c, dpa >= 0 && dpa < BACKING);
+		c->shm->mem[port - 2][dpa] = (uint8_t)child_msg[i];
+	}
+	atomic_store(&c->shm->wrote, (int)port);
+	return 0;
+}
+
+static int child_detach(void *opaque, uint32_t req, unsigned int vppb, unsigned int port,
+			unsigned int ld, unsigned int mode)
+{
+	struct child *c = opaque;
+
+	(void)req;
+	(void)port;
+	(void)ld;
+	(void)mode;
+	CHILD_CHECK(c, vppb < NVPPB);
+	CHILD_CHECK(c, cxlemu_topo_detach(c->v.topo, c->v.vppb_port[vppb]) == 0);
+	return 0;
+}
+
+static uint64_t mono_ns(void *opaque)
+{
+	struct timespec ts;
+
+	(void)opaque;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The forked host process of VCS 1: serves until the owner goes away. */
+static void child_main(struct shm *shm, const char *path)
+{
+	struct cxlemu_host_ops ops = { .version = CXLEMU_HOST_OPS_VERSION, .now_ns = mono_ns };
+	struct cxlemu_fabric_host_config hc;
+	struct cxlemu_ctx *ctx;
+	struct child c = { .shm = shm };
+	char err[256], name[8];
+	unsigned int i;
+	int fd;
+
+	alarm(30);
+	CHILD_CHECK(&c, cxlemu_ctx_new(&ops, NULL, &ctx) == 0);
+	CHILD_CHECK(&c, cxlemu_topo_from_qemu_string(ctx, host_cmdline, &c.v.topo, err,
+						     sizeof(err)) == 0);
+	for (i = 0; i < NVPPB; i++) {
+		snprintf(name, sizeof(name), "vppb%u", i);
+		c.v.vppb_port[i] = cxlemu_topo_find(c.v.topo, name);
+		snprintf(name, sizeof(name), "dev%u", i + 2);
+		c.v.dev[i] = cxlemu_topo_find(c.v.topo, name);
+		CHILD_CHECK(&c, cxlemu_topo_detach(c.v.topo, c.v.vppb_port[i]) == 0);
+	}
+	CHILD_CHECK(&c, cxlemu_fabric_connect(path, &fd) == 0);
+	memset(&hc, 0, sizeof(hc));
+	hc.version = CXLEMU_FABRIC_HOST_CONFIG_VERSION;
+	hc.fd = fd;
+	hc.vcs = 1;
+	hc.name = "child";
+	hc.attach = child_attach;
+	hc.detach = child_detach;
+	hc.opaque = &c;
+	CHILD_CHECK(&c, cxlemu_fabric_host_new(ctx, &hc, &c.h) == 0);
+	for (;;) {
+		struct pollfd pfd;
+
+		if (cxlemu_fabric_host_pollfd(c.h, &pfd))
+			break;
+		(void)poll(&pfd, 1, 50);
+		if (cxlemu_fabric_host_service(c.h))
+			break;
+	}
+	_exit(0);
+}
+
+/* The owner's process: the owner, the switch's FM, and host VCS 0 in
+ * process (over a socketpair). */
+struct parent {
+	struct cxlemu_ctx *ctx;
+	struct cxlemu_switch *sw;
+	struct cxlemu_cci *fm;
+	struct cxlemu_fabric_owner *o;
+	struct cxlemu_fabric_host *h;
+	struct view v;
+	struct shm *shm;
+	unsigned int left1;
+	uint64_t hpa[2 + NVPPB]; /* host 0's region over a port's device */
+};
+
+static int parent_attach(void *opaque, uint32_t req, unsigned int vppb, unsigned int port,
+			 unsigned int ld)
+{
+	struct parent *p = opaque;
+
+	(void)req;
+	(void)ld;
+	assert_int_equal(cxlemu_topo_attach(p->v.topo, p->v.vppb_port[vppb], p->v.dev[port - 2]),
+			 0);
+	return 0;
+}
+
+static int parent_detach(void *opaque, uint32_t req, unsigned int vppb, unsigned int port,
+			 unsigned int ld, unsigned int mode)
+{
+	struct parent *p = opaque;
+
+	(void)req;
+	(void)port;
+	(void)ld;
+	(void)mode;
+	assert_int_equal(cxlemu_topo_detach(p->v.topo, p->v.vppb_port[vppb]), 0);
+	return 0;
+}
+
+static void parent_changed(void *opaque, unsigned int vcs, bool connected, const char *name)
+{
+	struct parent *p = opaque;
+
+	(void)name;
+	if (vcs == 1 && !connected)
+		p->left1++;
+}
+
+/* Runs the event loop until @done(p) or 10 s (a failure). */
+static void run_until(struct parent *p, bool (*done)(struct parent *))
+{
+	uint64_t end = mono_ns(NULL) + UINT64_C(10000000000);
+
+	while (!done(p)) {
+		struct pollfd fds[8];
+		size_t n = cxlemu_fabric_owner_pollfds(p->o, fds, 7);
+
+		assert_true(n <= 7);
+		assert_int_equal(cxlemu_fabric_host_pollfd(p->h, &fds[n]), 0);
+		(void)poll(fds, n + 1, 20);
+		assert_int_equal(cxlemu_fabric_owner_service(p->o), 0);
+		assert_int_equal(cxlemu_fabric_host_service(p->h), 0);
+		cxlemu_cci_poll(p->fm);
+		assert_int_equal(atomic_load(&p->shm->err), 0);
+		assert_true(mono_ns(NULL) < end);
+	}
+}
+
+static bool bg_over(struct parent *p)
+{
+	uint16_t op;
+	int rc;
+
+	return !bg_running(p->fm, &op, &rc);
+}
+
+static bool child_connected(struct parent *p)
+{
+	struct cxlemu_fabric_host_info hi;
+
+	assert_int_equal(cxlemu_fabric_owner_host_info(p->o, 1, &hi), 0);
+	return hi.connected;
+}
+
+static bool child_pending(struct parent *p)
+{
+	return atomic_load(&p->shm->pending) != 0;
+}
+
+static bool child_gone(struct parent *p)
+{
+	return p->left1 > 0 && bg_over(p);
+}
+
+static int parent_fm(struct parent *p, uint16_t op, int start_rc)
+{
+	uint16_t got;
+	int rc;
+
+	assert_int_equal(start_rc, CXLEMU_MBOX_BG_STARTED);
+	run_until(p, bg_over);
+	assert_false(bg_running(p->fm, &got, &rc));
+	assert_int_equal(got, op);
+	return rc;
+}
+
+/* Host 0 (this process) reads the child's bytes on the device of @port. */
+static void parent_reads_child(struct parent *p, unsigned int port)
+{
+	uint64_t hpa;
+	int64_t dpa;
+	size_t i;
+
+	if (!p->hpa[port])
+		assert_int_equal(view_region(&p->v, port, &p->hpa[port]), 0);
+	hpa = p->hpa[port];
+	for (i = 0; i < sizeof(child_msg); i++) {
+		dpa = view_route(&p->v, hpa + 0x200 + i, port);
+		assert_true(dpa >= 0 && dpa < BACKING);
+		assert_int_equal(p->shm->mem[port - 2][dpa], (uint8_t)child_msg[i]);
+	}
+}
+
+/* A failed check in the parent must not leave the child behind. */
+static int fork_setup(void **state)
+{
+	pid_t *pid = malloc(sizeof(*pid));
+
+	if (!pid)
+		return -1;
+	*pid = 0;
+	*state = pid;
+	return 0;
+}
+
+static int fork_teardown(void **state)
+{
+	pid_t *pid = *state;
+
+	if (*pid > 0 && waitpid(*pid, NULL, WNOHANG) == 0) {
+		kill(*pid, SIGKILL);
+		waitpid(*pid, NULL, 0);
+	}
+	free(pid);
+	alarm(0);
+	return 0;
 }
 
 static void test_ipc_fork(void **state)
 {
-	(void)state;
+	struct cxlemu_host_ops ops = { .version = CXLEMU_HOST_OPS_VERSION, .now_ns = mono_ns };
+	struct cxlemu_fabric_owner_config oc;
+	struct cxlemu_fabric_host_config hc;
+	struct cxlemu_switch_config sc;
+	struct parent p;
+	struct vcs_event ev;
+	char dir[] = "/tmp/cxlemu-fabric-XXXXXX", path[64];
+	int lfd, sv[2], status;
+	pid_t pid, *child = *state;
+
+	alarm(60);  /* never hang: a stuck run dies of SIGALRM */
+	memset(&p, 0, sizeof(p));
+	p.shm = mmap(NULL, sizeof(*p.shm), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		     -1, 0);
+	assert_true(p.shm != MAP_FAILED);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fabric.sock", dir);
+	assert_int_equal(cxlemu_fabric_listen(path, &lfd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(lfd);
+		child_main(p.shm, path);
+	}
+	*child = pid;
+	assert_int_equal(cxlemu_ctx_new(&ops, NULL, &p.ctx), 0);
+	switch_config(&sc);
+	assert_int_equal(cxlemu_switch_new(p.ctx, &sc, &p.sw), 0);
+	p.fm = fm_cci(p.ctx, p.sw);
+	memset(&oc, 0, sizeof(oc));
+	oc.version = CXLEMU_FABRIC_OWNER_CONFIG_VERSION;
+	oc.listen_fd = lfd;
+	oc.host_changed = parent_changed;
+	oc.opaque = &p;
+	assert_int_equal(cxlemu_fabric_owner_new(p.ctx, p.sw, &oc, &p.o), 0);
+	view_new(p.ctx, &p.v);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(cxlemu_fabric_owner_add_fd(p.o, sv[0]), 0);
+	memset(&hc, 0, sizeof(hc));
+	hc.version = CXLEMU_FABRIC_HOST_CONFIG_VERSION;
+	hc.fd = sv[1];
+	hc.vcs = 0;
+	hc.name = "parent";
+	hc.attach = parent_attach;
+	hc.detach = parent_detach;
+	hc.opaque = &p;
+	assert_int_equal(cxlemu_fabric_host_new(p.ctx, &hc, &p.h), 0);
+	run_until(&p, child_connected);
+
+	/* Bind port 2 to the child's vPPB 0: the child writes through it. */
+	assert_int_equal(parent_fm(&p, 0x5201, fm_start_bind(p.fm, 1, 0, 2, CXLEMU_SWITCH_NO_LD)),
+			 CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(atomic_load(&p.shm->wrote), 2);
+	sw_vppb_is(p.sw, 1, 0, CXLEMU_VPPB_BOUND_PORT, 2, CXLEMU_SWITCH_NO_LD);
+	/* Unbind it from the child, rebind to host 0 here: read back. */
+	assert_int_equal(parent_fm(&p, 0x5202, fm_start_unbind(p.fm, 1, 0, CXLEMU_UNBIND_MANAGED)),
+			 CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(parent_fm(&p, 0x5201, fm_start_bind(p.fm, 0, 0, 2, CXLEMU_SWITCH_NO_LD)),
+			 CXLEMU_MBOX_SUCCESS);
+	parent_reads_child(&p, 2);
+	/* The child gets port 3 (and writes it), then a bind of port 4 it
+	 * leaves pending: killed in the middle of that operation. */
+	assert_int_equal(parent_fm(&p, 0x5201, fm_start_bind(p.fm, 1, 1, 3, CXLEMU_SWITCH_NO_LD)),
+			 CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(atomic_load(&p.shm->wrote), 3);
+	while (vcs_event_pop(p.sw, VCS_LOG_INFO, &ev))
+		;
+	assert_int_equal(fm_start_bind(p.fm, 1, 2, 4, CXLEMU_SWITCH_NO_LD), CXLEMU_MBOX_BG_STARTED);
+	run_until(&p, child_pending);
+	sw_vppb_is(p.sw, 1, 2, CXLEMU_VPPB_BINDING, 4, CXLEMU_SWITCH_NO_LD);
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	*child = 0;
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	run_until(&p, child_gone);
+	/* The owner reports the child's vPPBs unbound; the bind failed. */
+	assert_int_equal(parent_fm(&p, 0x5201, CXLEMU_MBOX_BG_STARTED), CXLEMU_MBOX_INTERNAL_ERROR);
+	sw_vppb_is(p.sw, 1, 1, CXLEMU_VPPB_UNBOUND, 0, CXLEMU_SWITCH_NO_LD);
+	sw_vppb_is(p.sw, 1, 2, CXLEMU_VPPB_UNBOUND, 0, CXLEMU_SWITCH_NO_LD);
+	port_bound(p.sw, 3, 0);
+	port_bound(p.sw, 4, 0);
+	event_is(p.sw, VCS_LOG_WARN, 1, 2, 0, 0xff, 0xff);
+	event_is(p.sw, VCS_LOG_INFO, 1, 1, 0, 0xff, 0xff);
+	assert_int_equal(vcs_event_count(p.sw, VCS_LOG_INFO), 0);
+	assert_int_equal(vcs_event_count(p.sw, VCS_LOG_WARN), 0);
+	assert_false(child_connected(&p));
+	/* Host 0 kept its binding and its data, and still works: it takes
+	 * port 3 and reads what the dead child wrote there. */
+	sw_vppb_is(p.sw, 0, 0, CXLEMU_VPPB_BOUND_PORT, 2, CXLEMU_SWITCH_NO_LD);
+	parent_reads_child(&p, 2);
+	assert_int_equal(parent_fm(&p, 0x5201, fm_start_bind(p.fm, 0, 1, 3, CXLEMU_SWITCH_NO_LD)),
+			 CXLEMU_MBOX_SUCCESS);
+	parent_reads_child(&p, 3);
+	assert_int_equal(parent_fm(&p, 0x5202, fm_start_unbind(p.fm, 0, 0, CXLEMU_UNBIND_MANAGED)),
+			 CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(cxlemu_fabric_host_state(p.h), CXLEMU_FABRIC_HOST_WELCOMED);
+
+	cxlemu_fabric_host_free(p.h);
+	cxlemu_fabric_owner_free(p.o);
+	cxlemu_cci_free(p.fm);
+	cxlemu_switch_free(p.sw);
+	cxlemu_topo_free(p.v.topo);
+	cxlemu_ctx_free(p.ctx);
+	close(lfd);
+	unlink(path);
+	rmdir(dir);
+	munmap(p.shm, sizeof(*p.shm));
+	alarm(0);
 }
 
 int main(void)
@@ -1123,7 +2099,7 @@ int main(void)
 		cmocka_unit_test(test_ipc_owner_protocol_errors),
 		cmocka_unit_test(test_ipc_host_protocol_errors),
 		cmocka_unit_test(test_ipc_liveness),
-		cmocka_unit_test(test_ipc_fork),
+		cmocka_unit_test_setup_teardown(test_ipc_fork, fork_setup, fork_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
