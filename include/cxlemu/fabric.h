@@ -227,8 +227,8 @@ CXLEMU_EXPORT int cxlemu_fabric_owner_new(struct cxlemu_ctx *ctx, struct cxlemu_
 CXLEMU_EXPORT void cxlemu_fabric_owner_free(struct cxlemu_fabric_owner *o);
 
 /**
- * Adopts a connected socket as a host connection (made non-blocking); the
- * host's HELLO is expected on it.
+ * Adopts a connected socket as a host connection (made non-blocking and
+ * close-on-exec); the host's HELLO is expected on it.
  * @param o  the owner
  * @param fd the socket, owned by the owner from now on (closed on error)
  * @return 0, -EINVAL, -EMFILE (too many connections), -ENOMEM

@@ -7,6 +7,7 @@
  * away, its VCS loses its bindings (vcs_host_lost()).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,7 +160,7 @@ int cxlemu_fabric_owner_add_fd(struct cxlemu_fabric_owner *o, int fd)
 		return -EMFILE;
 	}
 	oc = calloc(1, sizeof(*oc));
-	if (!oc || fab_set_nonblock(fd)) {
+	if (!oc || fab_set_nonblock(fd) || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
 		free(oc);
 		close(fd);
 		return oc ? -EINVAL : -ENOMEM;
