@@ -17,5 +17,6 @@
 #include <cxlemu/mctp.h>
 #include <cxlemu/fmsock.h>
 #include <cxlemu/vcs.h>
+#include <cxlemu/fabric.h>
 
 #endif /* CXLEMU_CXLEMU_H */

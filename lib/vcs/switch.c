@@ -603,6 +603,26 @@ int cxlemu_switch_host_done(struct cxlemu_switch *sw, unsigned int vcs, unsigned
 	return 0;
 }
 
+void vcs_host_lost(struct cxlemu_switch *sw, unsigned int vcs, int status)
+{
+	unsigned int j;
+
+	if (vcs >= sw->cfg.nvcs)
+		return;
+	for (j = 0; j < sw->vcs[vcs].cfg.nvppbs; j++) {
+		struct vcs_vppb *v = &sw->vcs[vcs].vppb[j];
+
+		if (v->op.pending)
+			complete(sw, vcs, j, status < 0 ? status : -ENOTCONN);
+		if (v->state != CXLEMU_VPPB_BOUND_PORT && v->state != CXLEMU_VPPB_BOUND_LD)
+			continue;
+		release(sw, v);
+		v->state = CXLEMU_VPPB_UNBOUND;
+		cxlemu_info(sw->ctx, "switch: VCS %u vPPB %u unbound: its host went away", vcs, j);
+		queue_binding_event(sw, vcs, j, true);
+	}
+}
+
 void vcs_forget_owner(struct cxlemu_switch *sw, void *owner)
 {
 	unsigned int i, j;

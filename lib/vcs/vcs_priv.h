@@ -130,6 +130,11 @@ int vcs_unbind_check(const struct cxlemu_switch *sw, unsigned int vcs, unsigned 
 		     unsigned int mode);
 int vcs_unbind_start(struct cxlemu_switch *sw, unsigned int vcs, unsigned int vppb,
 		     unsigned int mode, void *owner, void (*notify)(void *owner, int mbox_rc));
+/* The host serving @vcs went away (fabric_owner.c): every operation of
+ * the VCS waiting for the host fails with @status (a warning record each),
+ * then every vPPB still bound is unbound (a Binding Change record each, as
+ * for any unbind).  Other VCSs are not touched. */
+void vcs_host_lost(struct cxlemu_switch *sw, unsigned int vcs, int status);
 /* Forgets @owner: its operations complete without telling it. */
 void vcs_forget_owner(struct cxlemu_switch *sw, void *owner);
 
