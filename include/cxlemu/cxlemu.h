@@ -14,6 +14,7 @@
 #include <cxlemu/acpi.h>
 #include <cxlemu/memdev.h>
 #include <cxlemu/mailbox.h>
+#include <cxlemu/sim.h>
 #include <cxlemu/mctp.h>
 #include <cxlemu/fmsock.h>
 #include <cxlemu/vcs.h>
