@@ -774,6 +774,12 @@ static int show_log(struct fm *f, unsigned int log, bool clear)
 		}
 		if (req(f, 0x0101, in, 6 + 2 * n) < 0)
 			return 1;
+		/* A log holds at most 65535 records: a server that keeps
+		 * saying "more" beyond that is broken. */
+		if (total > 0xffff) {
+			fprintf(stderr, "cxlemu: events: the server keeps reporting more records\n");
+			return 1;
+		}
 	} while (more);
 	if (f->json) {
 		json_end_arr(&f->j);

@@ -28,7 +28,9 @@ int cxlemu_cci_message(struct cxlemu_cci *cci, const uint8_t *req, size_t req_le
 	}
 	opcode = (uint16_t)(req[3] | req[4] << 8);
 	plen = (size_t)get_le(req + 5, 3) & LEN_MASK;
-	if (plen != req_len - CXLEMU_CCI_MSG_HEADER) {
+	/* The payload must agree with the bytes and fit this CCI's message
+	 * size (Identify's Maximum Supported Message Size). */
+	if (plen != req_len - CXLEMU_CCI_MSG_HEADER || plen > cci->cfg.payload_size) {
 		rc = CXLEMU_MBOX_INVALID_PAYLOAD_LENGTH;
 	} else {
 		rc = cxlemu_cci_execute(cci, opcode, req + CXLEMU_CCI_MSG_HEADER, plen,

@@ -258,6 +258,9 @@ static int client_recv(struct cxlemu_fmsock_client *c, void *out, size_t out_cap
 		size_t len, plen, got;
 		int rc;
 
+		/* The deadline holds even while stale responses keep coming. */
+		if (now_ms() >= end)
+			return -ETIMEDOUT;
 		rc = read_all(c, hdr, sizeof(hdr), end, &got);
 		if (rc == -ETIMEDOUT && !got)
 			return rc;  /* nothing of a frame was lost: wait again later */

@@ -56,7 +56,7 @@ int cxlemu_fabric_host_new(struct cxlemu_ctx *ctx, const struct cxlemu_fabric_ho
 	m.min_version = CXLEMU_FABRIC_VERSION;
 	m.max_version = CXLEMU_FABRIC_VERSION;
 	m.vcs = (uint8_t)cfg->vcs;
-	if (n <= CXLEMU_FABRIC_NAME_MAX)
+	if (n && n <= CXLEMU_FABRIC_NAME_MAX)
 		memcpy(m.name, cfg->name, n);
 	if (cfg->version != CXLEMU_FABRIC_HOST_CONFIG_VERSION || cfg->fd < 0 ||
 	    cfg->vcs >= CXLEMU_SWITCH_MAX_VCS || !cfg->attach || !cfg->detach ||
@@ -145,6 +145,14 @@ static void request(struct cxlemu_fabric_host *h, const struct cxlemu_fabric_msg
 		fab_conn_fail(&h->c, CXLEMU_FABRIC_ERR_FIELD, m->type, -EPROTO);
 		return;
 	}
+	/* A request id names one outstanding request: a second one with the
+	 * same id (on any vPPB) could not be told apart in DONE. */
+	for (unsigned int k = 0; k < h->nvppbs; k++)
+		if (h->vppb[k].req == m->req) {
+			cxlemu_err(h->ctx, "fabric: request id %u already outstanding", m->req);
+			fab_conn_fail(&h->c, CXLEMU_FABRIC_ERR_REQUEST, m->type, -EPROTO);
+			return;
+		}
 	v = &h->vppb[m->vppb];
 	if (v->req || (attach ? v->state != CXLEMU_VPPB_UNBOUND :
 				(v->state == CXLEMU_VPPB_UNBOUND || v->port != m->port ||

@@ -154,8 +154,20 @@ int cxlemu_fabric_owner_add_fd(struct cxlemu_fabric_owner *o, int fd)
 		return -EINVAL;
 	}
 	if (o->nconns >= o->max_conns) {
+		struct cxlemu_fabric_msg m;
+		uint8_t buf[64];
+		size_t len;
+
 		cxlemu_warn(o->ctx, "fabric: %u connections already, one more refused",
 			    o->nconns);
+		/* Best effort, never blocking: tell the peer why (REFUSE 4). */
+		memset(&m, 0, sizeof(m));
+		m.type = CXLEMU_FABRIC_REFUSE;
+		m.code = CXLEMU_FABRIC_REFUSE_FULL;
+		m.min_version = CXLEMU_FABRIC_VERSION;
+		m.max_version = CXLEMU_FABRIC_VERSION;
+		if (!cxlemu_fabric_msg_encode(&m, buf, sizeof(buf), &len))
+			(void)!send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 		close(fd);
 		return -EMFILE;
 	}
@@ -222,11 +234,25 @@ static void hello(struct cxlemu_fabric_owner *o, struct owner_conn *oc,
 		refuse(oc, CXLEMU_FABRIC_REFUSE_NO_VCS);
 		return;
 	}
-	if (o->by_vcs[h->vcs]) {
+	if (host_of(o, h->vcs)) {
 		cxlemu_warn(o->ctx, "fabric: host '%s': VCS %u is served by '%s'", h->name,
 			    h->vcs, o->by_vcs[h->vcs]->name);
 		refuse(oc, CXLEMU_FABRIC_REFUSE_TAKEN);
 		return;
+	}
+	if (o->by_vcs[h->vcs]) {
+		/* The previous host died in this round and is not dropped yet:
+		 * its loss takes effect now, so that the drop later does not
+		 * touch the new host's VCS. */
+		struct owner_conn *old = o->by_vcs[h->vcs];
+
+		o->by_vcs[h->vcs] = NULL;
+		old->welcomed = false;
+		cxlemu_warn(o->ctx, "fabric: host '%s' of VCS %u gone: its vPPBs are unbound",
+			    old->name, h->vcs);
+		vcs_host_lost(o->sw, h->vcs, -ENOTCONN);
+		if (o->cfg.host_changed)
+			o->cfg.host_changed(o->cfg.opaque, h->vcs, false, old->name);
 	}
 	memset(&m, 0, sizeof(m));
 	m.type = CXLEMU_FABRIC_WELCOME;
