@@ -764,6 +764,42 @@ static void test_listen_connect(void **state)
 	assert_int_equal(cxlemu_fmsock_connect(NULL, "", &c), -EINVAL);
 }
 
+/* At most CXLEMU_FMSOCK_MAX_CLIENTS clients; at the limit the listening
+ * socket is not polled, and one more client is closed at once. */
+static void test_client_limit(void **state)
+{
+	struct fx f;
+	int fds[CXLEMU_FMSOCK_MAX_CLIENTS], sv[2], lsv[2];
+	unsigned int i;
+	char b;
+
+	(void)state;
+	fx_start(&f, false);
+	cxlemu_fmsock_server_free(f.srv);
+	/* A stand-in listening descriptor, to see when it is polled. */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, lsv), 0);
+	assert_int_equal(cxlemu_fmsock_server_new(f.ctx, f.cci, lsv[0], &f.srv), 0);
+	for (i = 0; i < CXLEMU_FMSOCK_MAX_CLIENTS; i++) {
+		assert_int_equal(cxlemu_fmsock_server_pollfds(f.srv, NULL, 0), 1 + i);
+		fds[i] = connect_pair(&f);
+	}
+	assert_int_equal(cxlemu_fmsock_server_pollfds(f.srv, NULL, 0), CXLEMU_FMSOCK_MAX_CLIENTS);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(cxlemu_fmsock_server_add_client(f.srv, sv[0]), -EMFILE);
+	assert_int_equal(read(sv[1], &b, 1), 0);  /* closed */
+	close(sv[1]);
+	assert_int_equal(cxlemu_fmsock_server_clients(f.srv), CXLEMU_FMSOCK_MAX_CLIENTS);
+	/* One leaves: the listener is watched again. */
+	close(fds[0]);
+	service(&f);
+	assert_int_equal(cxlemu_fmsock_server_clients(f.srv), CXLEMU_FMSOCK_MAX_CLIENTS - 1);
+	assert_int_equal(cxlemu_fmsock_server_pollfds(f.srv, NULL, 0), CXLEMU_FMSOCK_MAX_CLIENTS);
+	for (i = 1; i < CXLEMU_FMSOCK_MAX_CLIENTS; i++)
+		close(fds[i]);
+	close(lsv[1]);
+	fx_stop(&f);
+}
+
 /* A PCI mailbox is no MCTP endpoint: no server for it. */
 static void test_server_misuse(void **state)
 {
@@ -820,6 +856,7 @@ int main(void)
 		cmocka_unit_test(test_background_later),
 		cmocka_unit_test(test_client_checks),
 		cmocka_unit_test(test_listen_connect),
+		cmocka_unit_test(test_client_limit),
 		cmocka_unit_test(test_server_misuse),
 		cmocka_unit_test(test_rc_name),
 	};

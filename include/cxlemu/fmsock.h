@@ -50,6 +50,11 @@ extern "C" {
  * header and the largest payload a CCI has. */
 #define CXLEMU_FMSOCK_MAX_MSG (1u + CXLEMU_CCI_MSG_HEADER + CXLEMU_MBOX_MAX_PAYLOAD)
 
+/** Most clients a server serves at once; more are closed on arrival (a
+ * bound on the memory clients can make it hold: each may have one partial
+ * frame buffered). */
+#define CXLEMU_FMSOCK_MAX_CLIENTS 64u
+
 /**
  * Creates a listening Unix stream socket at @p path (non-blocking,
  * close-on-exec).  A file already at @p path is not removed: the caller

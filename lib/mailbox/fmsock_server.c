@@ -6,6 +6,7 @@
  * caller's event loop says when to look again.
  */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -39,6 +40,7 @@ struct cxlemu_fmsock_server {
 	struct cxlemu_ctx *ctx;
 	struct cxlemu_cci *cci;
 	int listen_fd;
+	bool accept_stalled; /* accept() ran out of descriptors */
 	struct fms_client *cl;
 	size_t ncl, capcl;
 	uint64_t connections;
@@ -127,6 +129,7 @@ static void client_close(struct cxlemu_fmsock_server *srv, size_t i, const char 
 	free(c->msg);
 	free(c->out);
 	srv->cl[i] = srv->cl[--srv->ncl];
+	srv->accept_stalled = false;  /* a descriptor is free again */
 }
 
 void cxlemu_fmsock_server_free(struct cxlemu_fmsock_server *srv)
@@ -150,6 +153,11 @@ int cxlemu_fmsock_server_add_client(struct cxlemu_fmsock_server *srv, int fd)
 		if (fd >= 0)
 			close(fd);
 		return -EINVAL;
+	}
+	if (srv->ncl >= CXLEMU_FMSOCK_MAX_CLIENTS) {
+		cxlemu_warn(srv->ctx, "fmsock: %zu clients already, one more refused", srv->ncl);
+		close(fd);
+		return -EMFILE;
 	}
 	if (set_nonblock_cloexec(fd)) {
 		close(fd);
@@ -181,7 +189,11 @@ size_t cxlemu_fmsock_server_pollfds(const struct cxlemu_fmsock_server *srv,
 
 	if (!srv)
 		return 0;
-	if (srv->listen_fd >= 0) {
+	/* The listening socket is watched while a client can be taken: not
+	 * at the client limit, nor after accept() ran out of descriptors
+	 * (until a client leaves), so that the caller's loop never spins on
+	 * a socket it cannot serve. */
+	if (srv->listen_fd >= 0 && srv->ncl < CXLEMU_FMSOCK_MAX_CLIENTS && !srv->accept_stalled) {
 		if (fds && n < cap)
 			fds[n] = (struct pollfd){ .fd = srv->listen_fd, .events = POLLIN };
 		n++;
@@ -367,11 +379,15 @@ static void accept_all(struct cxlemu_fmsock_server *srv)
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM)
+				srv->accept_stalled = true;
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				cxlemu_warn(srv->ctx, "fmsock: accept failed (errno %d)", errno);
 			return;
 		}
-		(void)cxlemu_fmsock_server_add_client(srv, fd);
+		if (cxlemu_fmsock_server_add_client(srv, fd) == -EMFILE)
+			return;
 	}
 }
 
