@@ -19,9 +19,8 @@ void sparse_free(struct sparse_store *s)
 	size_t i;
 
 	for (i = 0; i < s->cap; i++)
-		free(s->pages[i]);
-	free(s->keys);
-	free(s->pages);
+		free(s->slots[i].page);
+	free(s->slots);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -31,41 +30,35 @@ uint8_t *sparse_find(const struct sparse_store *s, uint64_t page_no)
 
 	if (!s->cap)
 		return NULL;
-	for (i = slot_of(page_no, s->cap); s->pages[i]; i = (i + 1) & (s->cap - 1))
-		if (s->keys[i] == page_no)
-			return s->pages[i];
+	for (i = slot_of(page_no, s->cap); s->slots[i].page; i = (i + 1) & (s->cap - 1))
+		if (s->slots[i].key == page_no)
+			return s->slots[i].page;
 	return NULL;
 }
 
-static void put(uint64_t *keys, uint8_t **pages, size_t cap, uint64_t key, uint8_t *page)
+static void put(struct sparse_slot *slots, size_t cap, uint64_t key, uint8_t *page)
 {
 	size_t i;
 
-	for (i = slot_of(key, cap); pages[i]; i = (i + 1) & (cap - 1))
+	for (i = slot_of(key, cap); slots[i].page; i = (i + 1) & (cap - 1))
 		;
-	keys[i] = key;
-	pages[i] = page;
+	slots[i].key = key;
+	slots[i].page = page;
 }
 
 /* Moves every page into a table of @cap slots; -ENOMEM leaves it as is. */
 static int rehash(struct sparse_store *s, size_t cap)
 {
-	uint64_t *keys = calloc(cap, sizeof(*keys));
-	uint8_t **pages = calloc(cap, sizeof(*pages));
+	struct sparse_slot *slots = calloc(cap, sizeof(*slots));
 	size_t i;
 
-	if (!keys || !pages) {
-		free(keys);
-		free(pages);
+	if (!slots)
 		return -ENOMEM;
-	}
 	for (i = 0; i < s->cap; i++)
-		if (s->pages[i])
-			put(keys, pages, cap, s->keys[i], s->pages[i]);
-	free(s->keys);
-	free(s->pages);
-	s->keys = keys;
-	s->pages = pages;
+		if (s->slots[i].page)
+			put(slots, cap, s->slots[i].key, s->slots[i].page);
+	free(s->slots);
+	s->slots = slots;
 	s->cap = cap;
 	return 0;
 }
@@ -84,7 +77,7 @@ uint8_t *sparse_get(struct sparse_store *s, uint64_t page_no)
 	p = calloc(1, SPARSE_PAGE_SIZE);
 	if (!p)
 		return NULL;
-	put(s->keys, s->pages, s->cap, page_no, p);
+	put(s->slots, s->cap, page_no, p);
 	s->n++;
 	return p;
 }
@@ -152,14 +145,13 @@ static int overlap(uint64_t key, uint64_t dpa, uint64_t end, size_t *from, size_
 void sparse_zero(struct sparse_store *s, uint64_t dpa, uint64_t len)
 {
 	uint64_t end = len > UINT64_MAX - dpa ? UINT64_MAX : dpa + len;
-	uint64_t *keys = NULL;
-	uint8_t **pages = NULL;
+	struct sparse_slot *slots = NULL;
 	size_t i, from, to, whole = 0, cap = MIN_CAP;
 
 	if (!len)
 		return;
 	for (i = 0; i < s->cap; i++)
-		if (s->pages[i] && overlap(s->keys[i], dpa, end, &from, &to) &&
+		if (s->slots[i].page && overlap(s->slots[i].key, dpa, end, &from, &to) &&
 		    from == 0 && to == SPARSE_PAGE_SIZE)
 			whole++;
 	if (whole) {
@@ -168,34 +160,27 @@ void sparse_zero(struct sparse_store *s, uint64_t dpa, uint64_t len)
 		 * place instead of freed. */
 		while (cap < 2 * (s->n - whole))
 			cap *= 2;
-		keys = calloc(cap, sizeof(*keys));
-		pages = calloc(cap, sizeof(*pages));
-		if (!keys || !pages) {
-			free(keys);
-			free(pages);
-			keys = NULL;
-			pages = NULL;
-		}
+		slots = calloc(cap, sizeof(*slots));
 	}
 	for (i = 0; i < s->cap; i++) {
-		if (!s->pages[i])
+		struct sparse_slot *sl = &s->slots[i];
+
+		if (!sl->page)
 			continue;
-		if (overlap(s->keys[i], dpa, end, &from, &to)) {
-			if (pages && from == 0 && to == SPARSE_PAGE_SIZE) {
-				free(s->pages[i]);
+		if (overlap(sl->key, dpa, end, &from, &to)) {
+			if (slots && from == 0 && to == SPARSE_PAGE_SIZE) {
+				free(sl->page);
 				continue;
 			}
-			memset(s->pages[i] + from, 0, to - from);
+			memset(sl->page + from, 0, to - from);
 		}
-		if (pages)
-			put(keys, pages, cap, s->keys[i], s->pages[i]);
+		if (slots)
+			put(slots, cap, sl->key, sl->page);
 	}
-	if (!pages)
+	if (!slots)
 		return;
-	free(s->keys);
-	free(s->pages);
-	s->keys = keys;
-	s->pages = pages;
+	free(s->slots);
+	s->slots = slots;
 	s->cap = cap;
 	s->n -= whole;
 }

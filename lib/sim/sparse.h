@@ -13,12 +13,18 @@
 #define SPARSE_PAGE_SHIFT 12
 #define SPARSE_PAGE_SIZE (1u << SPARSE_PAGE_SHIFT)
 
-/* Open addressing, linear probing; an empty slot has pages[i] == NULL. */
+/* One slot of the index: a page number and its page (NULL: empty). */
+struct sparse_slot {
+	uint64_t key;  /* DPA >> SPARSE_PAGE_SHIFT */
+	uint8_t *page; /* SPARSE_PAGE_SIZE bytes */
+};
+
+/* Open addressing, linear probing; key and page side by side, so that a
+ * lookup touches one cache line of the index. */
 struct sparse_store {
-	uint64_t *keys;  /* page numbers (DPA >> SPARSE_PAGE_SHIFT) */
-	uint8_t **pages; /* SPARSE_PAGE_SIZE bytes each */
-	size_t cap;      /* slots, a power of two (0 when empty) */
-	size_t n;        /* pages held */
+	struct sparse_slot *slots;
+	size_t cap; /* slots, a power of two (0 when empty) */
+	size_t n;   /* pages held */
 };
 
 /* Frees every page; the store is empty (and usable) afterwards. */
