@@ -40,6 +40,7 @@ struct cxlemu_topo {
 	uint32_t nwins, capwins;
 	bool dirty;
 	uint64_t host_reg_base;
+	uint64_t generation; /* rebuilds so far (cxlemu_topo_generation) */
 };
 
 int cxlemu_topo_new(struct cxlemu_ctx *ctx, struct cxlemu_topo **out)
@@ -448,6 +449,7 @@ static int rebuild(struct cxlemu_topo *t)
 	int rc, first = 0;
 
 	t->dirty = false;
+	t->generation++;
 	rc = route_nodes(t, &nodes, &decs);
 	for (i = 0; i < t->nwins; i++) {
 		struct cxlemu_route_table *tbl = NULL;
@@ -720,6 +722,11 @@ int cxlemu_topo_walk(struct cxlemu_topo *t, uint64_t hpa,
 struct cxlemu_ctx *cxlemu_topo_ctx(const struct cxlemu_topo *t)
 {
 	return t ? t->ctx : NULL;
+}
+
+uint64_t cxlemu_topo_generation(const struct cxlemu_topo *t)
+{
+	return t ? t->generation : 0;
 }
 
 void cxlemu_topo_set_host_reg_base(struct cxlemu_topo *t, uint64_t base)

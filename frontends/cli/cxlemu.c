@@ -15,6 +15,7 @@
 
 #include "fm.h"
 #include "json.h"
+#include "trace.h"
 #include "translate.h"
 
 static const char usage[] =
@@ -32,6 +33,10 @@ static const char usage[] =
 	"  cedt -o FILE         write the topology's CEDT (ACPI table)\n"
 	"  cedt --explain FILE  validate and decode any CEDT\n"
 	"  translate [QUERY]    interleave arithmetic; no QUERY: one per line on stdin\n"
+	"  trace FILE           replay a memory trace through the simulator ABI: traffic\n"
+	"                       per device, latency histogram, throughput ('-': stdin);\n"
+	"                       options may follow: cxlemu trace FILE [--json] [-t TOPO |\n"
+	"                       -- QEMU-OPTIONS] [-r SPEC]\n"
 	"  fabric --listen PATH [--switch SPEC]\n"
 	"                       run a switch, its FM-API served on a Unix socket\n"
 	"                       (cxlemu fabric --help)\n"
@@ -54,7 +59,14 @@ static const char usage[] =
 	"translate QUERY is one of\n"
 	"  dpa2hpa (ways=N|eiw=N) (gran=N|eig=N) dpa=X pos=P [xor=M0,M1,...]\n"
 	"  hpa2dpa (ways=N|eiw=N) (gran=N|eig=N) hpa=X [xor=M0,M1,...]\n"
-	"numbers are decimal or 0x-hex; sizes also take K, M, G suffixes.\n";
+	"numbers are decimal or 0x-hex; sizes also take K, M, G suffixes.\n"
+	"\n"
+	"trace FILE holds one access per line, '#' comments and blank lines allowed:\n"
+	"  TICK R|W ADDRESS SIZE      TICK in ns, SIZE 1..4096 bytes\n"
+	"or gem5's ASCII packet trace (encode/decode_packet_trace.py), comma separated:\n"
+	"  [PKT_ID,]r|w|u,ADDR,SIZE[,FLAGS],TICK[,PC]   TICK in ps; u packets skipped\n"
+	"(two fields after SIZE are FLAGS,TICK).  One format per file; ticks never go\n"
+	"backwards.  A bad line stops the replay: FILE:LINE and the reason, exit 1.\n";
 
 static const char default_topology[] =
 	"-M q35,cxl=on -m 4G,maxmem=8G,slots=8\n"
@@ -856,6 +868,8 @@ int main(int argc, char **argv)
 	struct cxlemu_host_ops ops = { .version = CXLEMU_HOST_OPS_VERSION, .log = log_stderr };
 	struct cli c = { 0 };
 	const char *topo_file = NULL, *regions[64];
+	char *targs[8];
+	int ntargs = 0;
 	int nregions = 0, i, qemu_at = -1, cmd_at = -1, rc;
 	char err[512];
 
@@ -864,8 +878,9 @@ int main(int argc, char **argv)
 			qemu_at = i + 1;
 			break;
 		}
-		if (cmd_at >= 0)
-			continue; /* command arguments */
+		/* Command arguments; trace also takes the options after it. */
+		if (cmd_at >= 0 && strcmp(argv[cmd_at], "trace"))
+			continue;
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			fputs(usage, stdout);
 			return 0;
@@ -888,11 +903,16 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			regions[nregions++] = argv[i];
-		} else if (argv[i][0] == '-') {
+		} else if (argv[i][0] == '-' && argv[i][1]) {
 			fprintf(stderr, "cxlemu: unknown option '%s'\n%s", argv[i], usage);
 			return 2;
-		} else {
+		} else if (cmd_at < 0) {
 			cmd_at = i;
+		} else if (ntargs < 8) {
+			targs[ntargs++] = argv[i]; /* trace's own arguments */
+		} else {
+			fprintf(stderr, "cxlemu: trace: too many arguments\n");
+			return 2;
 		}
 	}
 	/* fabric and fm need no topology. */
@@ -1020,6 +1040,10 @@ int main(int argc, char **argv)
 			rc = cmd_dot(&c);
 		else if (!strcmp(cmd, "cedt"))
 			rc = cmd_cedt(&c, cargc, cargv);
+		else if (!strcmp(cmd, "trace")) {
+			rc = cmd_trace(c.t, ntargs, targs, c.json);
+			c.t = NULL; /* the machine took it */
+		}
 		else {
 			fprintf(stderr, "cxlemu: unknown command '%s'\n%s", cmd, usage);
 			rc = 2;

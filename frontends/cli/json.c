@@ -75,6 +75,12 @@ void json_u64(struct json *j, const char *key, uint64_t v)
 	fprintf(j->f, "%" PRIu64, v);
 }
 
+void json_fixed(struct json *j, const char *key, double v, int decimals)
+{
+	sep(j, key);
+	fprintf(j->f, "%.*f", decimals, v);
+}
+
 void json_hex(struct json *j, const char *key, uint64_t v)
 {
 	sep(j, key);

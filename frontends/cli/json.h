@@ -20,6 +20,7 @@ void json_end_obj(struct json *j);
 void json_end_arr(struct json *j);
 void json_str(struct json *j, const char *key, const char *v);
 void json_u64(struct json *j, const char *key, uint64_t v);
+void json_fixed(struct json *j, const char *key, double v, int decimals); /* finite v */
 void json_hex(struct json *j, const char *key, uint64_t v); /* "0x..." */
 void json_bool(struct json *j, const char *key, bool v);
 void json_null(struct json *j, const char *key);

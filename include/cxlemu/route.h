@@ -319,6 +319,42 @@ CXLEMU_HOT_INLINE_ int cxlemu_route(const struct cxlemu_route_table *t,
 }
 
 /**
+ * How far the route of @p hpa stays the same: the number of bytes from
+ * @p hpa over which cxlemu_route() gives the same endpoint (or the same
+ * miss) and consecutive DPAs.  Within a window that is the rest of the
+ * interleave unit holding @p hpa (the smallest granularity of any decoder
+ * on the segment, or the rest of the 256 MiB block where nothing
+ * interleaves); below the window, the bytes up to its base; above it, up to
+ * the end of the address space.  A front-end splits an access that crosses
+ * an interleave granule with it.
+ *
+ * Constant time, no allocation, safe as cxlemu_route().
+ *
+ * @param t   route table (from cxlemu_route_table_build())
+ * @param hpa address issued by the host (before XOR)
+ * @return bytes, at least 1 (UINT64_MAX - @p hpa + 1 saturated to
+ *         UINT64_MAX above the window)
+ */
+CXLEMU_HOT_INLINE_ uint64_t cxlemu_route_span(const struct cxlemu_route_table *t,
+					      uint64_t hpa)
+{
+	const struct cxlemu_route_segment *s;
+	uint64_t off = hpa - t->base;
+
+	if (CXLEMU_UNLIKELY_(off >= t->size)) {
+		if (hpa < t->base)
+			return t->base - hpa;
+		return hpa ? UINT64_MAX - hpa + 1 : UINT64_MAX;
+	}
+	s = (const struct cxlemu_route_segment *)
+		((const char *)t->segs + t->chunk[off >> t->chunk_shift]);
+	/* XOR (CXIMS) flips only bits at or above the window's granularity,
+	 * and segments start 256 MiB aligned, so the unit offset of the HPA
+	 * the hierarchy decodes is the issued address's own. */
+	return s->unit_mask + 1 - (hpa & s->unit_mask);
+}
+
+/**
  * Compiles a window and the components below it into a flat route table.
  *
  * The description is validated first (cxlemu_route_check()).  The table is

@@ -102,6 +102,14 @@ struct cxlemu_sim_host {
  * of one access are served in parallel by their endpoints, so the access
  * takes the longest piece.  Defaults (cxlemu_sim_config_init()) are rough
  * figures for a CXL 2.0 x8 link generation of devices.
+ *
+ * A piece of B bytes to an endpoint with S switch levels (switch upstream
+ * ports) between its host bridge and itself costs
+ *
+ *     host_bridge_ns + S * switch_ns + (S + 1) * link_ns
+ *       + media_read_ns (or media_write_ns) + ceil(ps_per_byte * B / 1000)
+ *
+ * nanoseconds: S + 1 links, from the root port down to the device.
  */
 struct cxlemu_sim_latency {
 	uint32_t host_bridge_ns; /**< root complex / host bridge traversal */
@@ -124,11 +132,15 @@ struct cxlemu_sim_config {
 	 * NULL to use @ref topo. */
 	const char *qemu_cmdline;
 	/** A topology built with the C API, taken over by the machine (it
-	 * frees it); used when @ref qemu_cmdline is NULL. */
+	 * frees it; the context it was made with must outlive the machine);
+	 * used when @ref qemu_cmdline is NULL.  Give one or the other. */
 	struct cxlemu_topo *topo;
 	/** Where the endpoints' register windows start (component registers
-	 * 64 KiB, then the mailbox, in a 128 KiB slot per endpoint); 0: right
-	 * after the host bridges' register blocks. */
+	 * 64 KiB, then the mailbox, in a 128 KiB slot per endpoint; with a
+	 * payload of 64 KiB or more the slot is 64 KiB plus the mailbox block
+	 * rounded up to 64 KiB), 64 KiB aligned; 0: right after the host
+	 * bridges' register blocks.  The switch upstream ports' blocks follow
+	 * the last slot. */
 	uint64_t ep_reg_base;
 	/** Mailbox payload size of every endpoint (256 B .. 1 MiB, power of
 	 * two); 0: 4096. */
@@ -151,12 +163,16 @@ CXLEMU_EXPORT void cxlemu_sim_config_init(struct cxlemu_sim_config *cfg);
 /**
  * Builds a machine: the topology, a memory device and a mailbox per type-3
  * endpoint (sized from the topology), register windows, route tables.
+ * The endpoints are those of the topology at creation: components added
+ * later through cxlemu_sim_topo() route but have no memory here (accesses
+ * get -ENXIO), and type-2 devices have none either.
  * @param cfg configuration (copied; a topology given is taken over even
  *            on failure)
  * @param out receives the machine, owned by the caller
  * @param err receives a one-line reason on failure (may be NULL)
  * @param errlen size of @p err
- * @return 0, -EINVAL (bad configuration or command line; @p err says
+ * @return 0, -EINVAL (bad configuration or command line, register
+ *         windows that overlap each other or a CXL window; @p err says
  *         why), -ENOMEM
  */
 CXLEMU_EXPORT int cxlemu_sim_new(const struct cxlemu_sim_config *cfg, struct cxlemu_sim **out,
@@ -183,7 +199,8 @@ enum cxlemu_sim_op {
 	CXLEMU_SIM_WRITE = 1, /**< write @p size bytes from the buffer */
 };
 
-/** The outcome of one access. */
+/** The outcome of one access (zero, with first_ep UINT32_MAX, when the
+ * access failed). */
 struct cxlemu_sim_result {
 	uint64_t latency_ns; /**< modelled latency of the whole access */
 	uint32_t pieces;     /**< granule pieces it was split into */
@@ -200,11 +217,15 @@ struct cxlemu_sim_result {
  * @param data buffer of @p size bytes
  * @param res  receives latency and routing (may be NULL)
  * @return 0; -ENXIO when some byte is not routed (no window, no committed
- *         decoder, a detached device: nothing is read or written, reads
- *         fill @p data with all-ones as a bus error would); -EIO when the
- *         host's memory callback failed or the device's media is disabled
- *         (sanitize running); -EFAULT when a read touches poison; -EINVAL
- *         for a bad size or op
+ *         decoder, a detached device: nothing is read or written);
+ *         -EIO when a device's media is disabled (sanitize running);
+ *         -EFAULT when a read touches poison (these two are checked for
+ *         every piece before anything is read or written); the host memory
+ *         callback's negative errno (-EIO for a positive one) when it
+ *         failed; -ENOMEM when the built-in store cannot grow (nothing is
+ *         written); -EINVAL for a NULL machine or buffer, a bad size or
+ *         op.  A read that fails fills @p data with all-ones, as a bus
+ *         error would.
  */
 CXLEMU_EXPORT int cxlemu_sim_access(struct cxlemu_sim *sim, uint64_t hpa, uint32_t size,
 				    unsigned int op, void *data, struct cxlemu_sim_result *res);
@@ -216,6 +237,9 @@ struct cxlemu_sim_ep_stats {
 	uint64_t read_bytes;     /**< bytes read */
 	uint64_t write_bytes;    /**< bytes written */
 	uint64_t busy_ns;        /**< sum of the pieces' latencies */
+	/** Bytes the built-in sparse store holds for this endpoint (whole
+	 * 4 KiB pages written to; 0 when the host keeps the memory). */
+	uint64_t store_bytes;
 };
 
 /**
@@ -262,6 +286,9 @@ enum cxlemu_sim_reg_kind {
 	CXLEMU_SIM_REG_HB = 1,   /**< host bridge component registers (CHBS) */
 	CXLEMU_SIM_REG_EP = 2,   /**< endpoint component registers (64 KiB) */
 	CXLEMU_SIM_REG_MBOX = 3, /**< endpoint mailbox registers */
+	/** switch upstream port component registers (64 KiB): their HDM
+	 * decoders take part in routing below a switch */
+	CXLEMU_SIM_REG_USP = 4,
 };
 
 /** One register window, as a simulator maps it. */
@@ -273,7 +300,10 @@ struct cxlemu_sim_reg_window {
 };
 
 /**
- * Number of register windows.
+ * Number of register windows: the host bridges' (in component order),
+ * then each endpoint's component registers and mailbox (in endpoint
+ * order), then the switch upstream ports' (in component order).  They are
+ * placed at creation and stay put.
  * @param sim the machine
  * @return count
  */
@@ -297,7 +327,7 @@ CXLEMU_EXPORT int cxlemu_sim_reg_window(const struct cxlemu_sim *sim, uint32_t i
  *             4 and 8)
  * @param val  receives the value
  * @return 0, -ENXIO outside every window, -EINVAL for a bad width or
- *         alignment
+ *         alignment (or a NULL pointer)
  */
 CXLEMU_EXPORT int cxlemu_sim_reg_read(struct cxlemu_sim *sim, uint64_t addr, unsigned int size,
 				      uint64_t *val);
@@ -309,7 +339,9 @@ CXLEMU_EXPORT int cxlemu_sim_reg_read(struct cxlemu_sim *sim, uint64_t addr, uns
  * @param addr physical address
  * @param size 1, 2, 4 or 8
  * @param val  value
- * @return 0, -ENXIO, -EINVAL as cxlemu_sim_reg_read()
+ * @return 0, -ENXIO, -EINVAL as cxlemu_sim_reg_read(); -ENOMEM or -E2BIG
+ *         as cxlemu_topo_reg_write() when a route table could not be
+ *         rebuilt
  */
 CXLEMU_EXPORT int cxlemu_sim_reg_write(struct cxlemu_sim *sim, uint64_t addr, unsigned int size,
 				       uint64_t val);
@@ -320,8 +352,9 @@ CXLEMU_EXPORT int cxlemu_sim_reg_write(struct cxlemu_sim *sim, uint64_t addr, un
  * @param buf receives the table (may be NULL to ask the size)
  * @param cap size of @p buf
  * @param len receives the table's length
- * @return 0, -ENOSPC when @p cap is too small (@p len says how much is
- *         needed), -ENOMEM
+ * @return 0, -ENOSPC when @p buf is NULL or @p cap too small (@p len says
+ *         how much is needed), -EINVAL (NULL machine or @p len, or what
+ *         cxlemu_cedt_build() refuses), -ENOMEM
  */
 CXLEMU_EXPORT int cxlemu_sim_cedt(struct cxlemu_sim *sim, uint8_t *buf, size_t cap,
 				  size_t *len);
