@@ -20,6 +20,8 @@ trap 'exit 1' INT TERM
 
 # Starts `cxlemu fabric` in the background and waits until it listens.
 start() { # extra arguments
+	# A fresh log: the previous server's "listening on" must not count.
+	rm -f "$TMP/fabric.log"
 	"$CXLEMU" fabric --listen "$SOCK" --timeout 120 "$@" > "$TMP/fabric.log" 2>&1 &
 	pid=$!
 	i=0
