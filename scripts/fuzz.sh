@@ -8,7 +8,7 @@ set -eu
 cd "$(dirname "$0")/.."
 secs=${1:-600}
 [ $# -gt 0 ] && shift
-targets=${*:-"translate route hdm qemu_args cedt mailbox mbox_regs fmapi fmsock fabric_ipc"}
+targets=${*:-"translate route hdm qemu_args cedt mailbox mbox_regs fmapi fmsock fabric_ipc trace"}
 ./scripts/deps.sh
 if [ -d build-fuzz ]; then
 	CC=clang meson setup --reconfigure build-fuzz -Dfuzz=true -Dtests=disabled \

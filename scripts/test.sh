@@ -103,7 +103,7 @@ CC=clang setup build-fuzz -Dfuzz=true -Dtests=disabled -Dcli=disabled \
 	-Ddocs=disabled -Db_sanitize=address,undefined -Db_lundef=false \
 	-Dc_args=-fno-sanitize-recover=all
 meson compile -C build-fuzz
-for t in translate route hdm qemu_args cedt mailbox mbox_regs fmapi fmsock fabric_ipc; do
+for t in translate route hdm qemu_args cedt mailbox mbox_regs fmapi fmsock fabric_ipc trace; do
 	work=$(mktemp -d)
 	fuzz_one() {
 		./build-fuzz/tests/fuzz/fuzz_$t -max_total_time="$secs" \

@@ -175,11 +175,13 @@ static int parse_line(struct replay *r, char *s, uint64_t *tick_ps, bool *write,
 		if (rest == 3 && !num(f[c + 5], &id))
 			return bad(r, "bad pc", f[c + 5]);
 	}
-	r->fmt = fmt;
 	if (r->started && tick < r->last_ps)
-		return bad(r, "tick goes backwards:", f[fmt == FMT_PLAIN ? 0 : n - 1]);
+		return bad(r, "tick goes backwards:",
+			   f[fmt == FMT_PLAIN ? 0 : c + (n - c - 3 >= 2 ? 4 : 3)]);
 	if (*size == 0 || *size > 4096)
 		return bad(r, "size must be 1 to 4096 bytes, not", f[c + 2]);
+	/* Accepted: only now does the line set the format and the clock. */
+	r->fmt = fmt;
 	*tick_ps = tick;
 	if (!r->started)
 		r->first_ps = tick;
