@@ -34,6 +34,7 @@ struct sf {
 	int host_rc;             /* what attach/detach return */
 	int inline_status;       /* what an inline host reports */
 	unsigned int attaches, detaches, aers, irqs;
+	unsigned int ev_irqs, ev_log, ev_mode, ev_vector;
 	unsigned int a_vcs, a_vppb, a_port, a_ld, a_mode;
 	unsigned int aer_vcs, aer_inst, aer_sev, aer_bit;
 	uint8_t aer_hdr[32];
@@ -92,6 +93,17 @@ static int sf_detach(void *opaque, unsigned int vcs, unsigned int vppb, unsigned
 	return 0;
 }
 
+static void sf_event_irq(void *opaque, unsigned int log, unsigned int mode,
+			 unsigned int vector)
+{
+	struct sf *f = opaque;
+
+	f->ev_irqs++;
+	f->ev_log = log;
+	f->ev_mode = mode;
+	f->ev_vector = vector;
+}
+
 static void sf_aer(void *opaque, unsigned int vcs, unsigned int inst, unsigned int sev,
 		   unsigned int bit, const uint8_t hdr[32])
 {
@@ -145,6 +157,7 @@ static void sf_config(struct sf *f)
 	c->host.attach = sf_attach;
 	c->host.detach = sf_detach;
 	c->host.aer = sf_aer;
+	c->host.event_irq = sf_event_irq;
 	c->host.opaque = f;
 }
 
@@ -1365,6 +1378,7 @@ static void test_switch_event_log(void **state)
 {
 	struct sf *f = sf_new(HOST_NONE);
 	uint8_t in[8] = { 0 };
+	struct vcs_event ev;
 	uint16_t h;
 
 	(void)state;
@@ -1392,6 +1406,18 @@ static void test_switch_event_log(void **state)
 	assert_int_equal(run(f, 0x0100, in, 1), CXLEMU_MBOX_SUCCESS);
 	assert_int_equal(test_le(f->out + 0x14, 2), 0);
 	assert_int_equal(vcs_event_count(f->sw, VCS_LOG_INFO), 0);
+	/* No interrupt without a policy; with MSI vector 3 on the
+	 * informational log, the next record raises it. */
+	assert_int_equal(f->ev_irqs, 0);
+	memcpy(in, (const uint8_t[]){ 0x31, 0, 0, 0 }, 4);
+	assert_int_equal(run(f, 0x0103, in, 4), CXLEMU_MBOX_SUCCESS);
+	assert_int_equal(cxlemu_switch_unbind(f->sw, 0, 0, 0), 0);
+	assert_int_equal(f->ev_irqs, 1);
+	assert_int_equal(f->ev_log, 0);
+	assert_int_equal(f->ev_mode, 1);
+	assert_int_equal(f->ev_vector, 3);
+	assert_int_equal(vcs_event_pop(f->sw, VCS_LOG_INFO, &ev), true);
+	assert_int_equal(ev.rec[0x33], 0);  /* the unbind's record */
 	sf_free(f);
 }
 

@@ -166,6 +166,15 @@ struct cxlemu_switch_host {
 	 * @param header   the 32-byte TLP header log */
 	void (*aer)(void *opaque, unsigned int vcs, unsigned int instance,
 		    unsigned int severity, unsigned int bit, const uint8_t header[32]);
+	/** Raises the switch's event interrupt: a record was logged in event
+	 * log @p log whose policy (Set Event Interrupt Policy on the switch
+	 * CCI) asks for one.
+	 * @param opaque the host's pointer
+	 * @param log    event log (0 informational, 1 warning, ...)
+	 * @param mode   1 MSI/MSI-X, 2 firmware interrupt
+	 * @param vector interrupt message number */
+	void (*event_irq)(void *opaque, unsigned int log, unsigned int mode,
+			  unsigned int vector);
 	/** Passed to the callbacks. */
 	void *opaque;
 };

@@ -106,6 +106,14 @@ static int owner_detach(void *opaque, unsigned int vcs, unsigned int vppb, unsig
 	return send_request(o, CXLEMU_FABRIC_DETACH, vcs, vppb, port, ld_id, mode);
 }
 
+static void owner_event_irq(void *opaque, unsigned int log, unsigned int mode,
+			    unsigned int vector)
+{
+	struct cxlemu_fabric_owner *o = opaque;
+
+	o->saved.event_irq(o->saved.opaque, log, mode, vector);
+}
+
 static void owner_aer(void *opaque, unsigned int vcs, unsigned int instance,
 		      unsigned int severity, unsigned int bit, const uint8_t header[32])
 {
@@ -139,6 +147,7 @@ int cxlemu_fabric_owner_new(struct cxlemu_ctx *ctx, struct cxlemu_switch *sw,
 	sw->cfg.host.attach = owner_attach;
 	sw->cfg.host.detach = owner_detach;
 	sw->cfg.host.aer = o->saved.aer ? owner_aer : NULL;
+	sw->cfg.host.event_irq = o->saved.event_irq ? owner_event_irq : NULL;
 	sw->cfg.host.opaque = o;
 	*out = o;
 	return 0;

@@ -330,7 +330,7 @@ static void queue_binding_event(struct cxlemu_switch *sw, unsigned int vcs, unsi
 				bool ok)
 {
 	const struct vcs_vppb *v = &sw->vcs[vcs].vppb[vppb];
-	unsigned int log = ok ? VCS_LOG_INFO : VCS_LOG_WARN;
+	unsigned int log = ok ? VCS_LOG_INFO : VCS_LOG_WARN, setting;
 	uint8_t r[VCS_EVENT_SIZE];
 
 	memset(r, 0, sizeof(r));
@@ -346,9 +346,15 @@ static void queue_binding_event(struct cxlemu_switch *sw, unsigned int vcs, unsi
 	vppb_wire(v, &r[0x33], &r[0x34], &r[0x35]);
 	put_le(r + 0x36, v->link_ctl, 2);
 	put_le(r + 0x38, v->slot_ctl, 2);
-	if (md_events_put(sw->events, log, cxlemu_ctx_now_ns(sw->ctx), r))
+	if (md_events_put(sw->events, log, cxlemu_ctx_now_ns(sw->ctx), r)) {
 		cxlemu_warn(sw->ctx, "switch: event log %u full, VCS %u vPPB %u event dropped",
 			    log, vcs, vppb);
+		return;
+	}
+	/* Event Interrupt Policy (8.2.9.2.4): bits 1:0 mode, 7:4 vector. */
+	setting = sw->events->log[log].irq;
+	if (((setting & 3u) == 1 || (setting & 3u) == 2) && sw->cfg.host.event_irq)
+		sw->cfg.host.event_irq(sw->cfg.host.opaque, log, setting & 3u, setting >> 4);
 }
 
 /* ---- bind and unbind ---- */
