@@ -9,8 +9,9 @@
 #          endpoint component registers, endpoint mailboxes).
 # Everything goes through the simulator ABI of include/cxlemu/sim.h.
 
+from m5.objects.AbstractMemory import AbstractMemory
 from m5.params import *
-from m5.SimObject import PyBindMethod, SimObject
+from m5.SimObject import PyBindMethod
 
 # The built-in default of the `cxlemu` command line tool: two host bridges
 # interleaved 2 ways at 256 B in one 4 GiB window; a switch with two type-3
@@ -46,10 +47,22 @@ DEFAULT_REGIONS = [
 ]
 
 
-class CxlemuMemory(SimObject):
+class CxlemuMemory(AbstractMemory):
+    """An AbstractMemory so that gem5 counts the CXL memory as memory
+    (System.isMemAddr(), which PyTrafficGen checks).  It keeps no data
+    itself (null), and its range is replaced at construction by the hull of
+    what `port` exposes: the regions' (or windows') addresses are known only
+    once libcxlemu has placed them."""
+
     type = "CxlemuMemory"
     cxx_header = "cxlemu_mem.hh"
     cxx_class = "gem5::CxlemuMemory"
+
+    range = AddrRange(0, size=0x1000)  # placeholder, set from the machine
+    null = True
+    conf_table_reported = False
+    kvm_map = False
+    collect_stats = False
 
     port = ResponsePort("CXL memory windows (the programmed regions)")
     pio = ResponsePort("CXL register windows (component registers, mailbox)")

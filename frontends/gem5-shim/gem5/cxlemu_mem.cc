@@ -135,7 +135,7 @@ statName(const char *name)
 } // anonymous namespace
 
 CxlemuMemory::CxlemuMemory(const Params &p)
-    : SimObject(p),
+    : memory::AbstractMemory(p),
       regLatency(p.reg_latency),
       memPort(name() + ".port", *this, false),
       regPort(name() + ".pio", *this, true),
@@ -199,7 +199,18 @@ CxlemuMemory::CxlemuMemory(const Params &p)
         for (const auto &r : regionRanges)
             memRanges.push_back(RangeSize(r.first, r.second));
     }
-    warn_if(memRanges.empty(), "%s: no CXL memory range to expose", name());
+    fatal_if(memRanges.empty(), "%s: no CXL memory to expose: program a "
+             "region or set expose_windows", name());
+    fatal_if(!p.null, "%s: must be a null memory (libcxlemu keeps the data)",
+             name());
+    /* The AbstractMemory range: the hull of the exposed ranges (the port
+     * reports them exactly). */
+    Addr lo = memRanges.front().start(), hi = memRanges.front().end();
+    for (const auto &r : memRanges) {
+        lo = std::min(lo, r.start());
+        hi = std::max(hi, r.end());
+    }
+    range = AddrRange(lo, hi);
 
     for (uint32_t i = 0; i < cxlemu_sim_reg_windows(sim); i++) {
         struct cxlemu_sim_reg_window w;
@@ -305,7 +316,7 @@ CxlemuMemory::programRegions(const std::vector<std::string> &specs)
 void
 CxlemuMemory::init()
 {
-    SimObject::init();
+    memory::AbstractMemory::init();
     if (memPort.isConnected())
         memPort.sendRangeChange();
     if (regPort.isConnected())
@@ -315,7 +326,7 @@ CxlemuMemory::init()
 void
 CxlemuMemory::startup()
 {
-    SimObject::startup();
+    memory::AbstractMemory::startup();
     started = true;
     /* Poll requests made while the machine was built. */
     if (!pollAt.empty() && !pollEvent.scheduled())
@@ -329,7 +340,7 @@ CxlemuMemory::getPort(const std::string &if_name, PortID idx)
         return memPort;
     if (if_name == "pio")
         return regPort;
-    return SimObject::getPort(if_name, idx);
+    return memory::AbstractMemory::getPort(if_name, idx);
 }
 
 uint64_t
@@ -507,10 +518,10 @@ CxlemuMemory::memAccess(PacketPtr pkt, bool functional)
     if (!functional) {
         if (read) {
             stats->readReqs++;
-            stats->bytesRead += size;
+            stats->readBytes += size;
         } else {
             stats->writeReqs++;
-            stats->bytesWritten += size;
+            stats->writeBytes += size;
         }
         if (!rc)
             stats->accessLatency.sample(lat_ns);
@@ -711,9 +722,9 @@ CxlemuMemory::CxlStats::CxlStats(CxlemuMemory &_owner, unsigned endpoints)
                "read packets to the memory windows"),
       ADD_STAT(writeReqs, statistics::units::Count::get(),
                "write packets to the memory windows"),
-      ADD_STAT(bytesRead, statistics::units::Byte::get(),
+      ADD_STAT(readBytes, statistics::units::Byte::get(),
                "bytes read from the memory windows"),
-      ADD_STAT(bytesWritten, statistics::units::Byte::get(),
+      ADD_STAT(writeBytes, statistics::units::Byte::get(),
                "bytes written to the memory windows"),
       ADD_STAT(errors, statistics::units::Count::get(),
                "memory packets that failed (not routed, media disabled, "

@@ -21,18 +21,24 @@
 
 #include "base/addr_range.hh"
 #include "base/statistics.hh"
+#include "mem/abstract_mem.hh"
 #include "mem/packet.hh"
 #include "mem/port.hh"
 #include "params/CxlemuMemory.hh"
 #include "sim/eventq.hh"
-#include "sim/sim_object.hh"
 
 struct cxlemu_sim;
 
 namespace gem5
 {
 
-class CxlemuMemory : public SimObject
+/**
+ * An AbstractMemory so that the system counts the CXL memory as memory
+ * (System::isMemAddr(), which traffic generators check); it is a null
+ * memory (no gem5 backing store), and its range is set from the machine:
+ * the hull of what the memory port exposes.
+ */
+class CxlemuMemory : public memory::AbstractMemory
 {
   public:
     PARAMS(CxlemuMemory);
@@ -157,8 +163,8 @@ class CxlemuMemory : public SimObject
         CxlemuMemory &owner;
         statistics::Scalar readReqs;
         statistics::Scalar writeReqs;
-        statistics::Scalar bytesRead;
-        statistics::Scalar bytesWritten;
+        statistics::Scalar readBytes;
+        statistics::Scalar writeBytes;
         statistics::Scalar errors;
         statistics::Scalar regReads;
         statistics::Scalar regWrites;

@@ -8,10 +8,22 @@
 # interleaved across two host bridges (the `cxlemu` tool's default
 # topology: cxl-mem0 below a switch on the first host bridge, cxl-mem2 on
 # the second), through a non-coherent crossbar into CxlemuMemory's memory
-# port.  A second generator reads the first host bridge's component
-# registers through the register port.  At the end the script prints the
+# port.  At the end the script prints the
 # gem5 statistics of the CXL memory and the generators, and libcxlemu's own
 # per-endpoint counters.
+#
+# --memtest N replaces the generators with gem5's MemTest (N checked
+# loads; timing or --mem-mode=atomic, half of the accesses functional):
+# every value read back is compared with what was written, through the
+# interleave.  MemTest's addresses are parameters, fixed before the machine
+# exists: --memtest-base (default: where the default topology puts its
+# first region) is checked against the region once it is programmed.
+#
+# --regtest N adds a MemTest on the register port: byte reads and writes
+# (timing, atomic and functional) of the first endpoint's mailbox payload
+# registers, checked the same way.  (PyTrafficGen cannot reach the register
+# windows: it drops addresses that are not memory.)  Its base,
+# --mbox-base (default: the default topology's), is checked likewise.
 
 import argparse
 import os
@@ -55,9 +67,30 @@ parser.add_argument(
     "--rd-perc", type=int, default=70, help="percentage of reads"
 )
 parser.add_argument(
-    "--no-regs",
-    action="store_true",
-    help="do not read the register windows",
+    "--memtest",
+    type=int,
+    default=0,
+    metavar="N",
+    help="run gem5's MemTest for N loads instead of the generators",
+)
+parser.add_argument(
+    "--memtest-base",
+    type=lambda s: int(s, 0),
+    default=0x490000000,
+    help="HPA of the first region (MemTest only)",
+)
+parser.add_argument(
+    "--regtest",
+    type=int,
+    default=0,
+    metavar="N",
+    help="also run MemTest for N loads on the mailbox payload registers",
+)
+parser.add_argument(
+    "--mbox-base",
+    type=lambda s: int(s, 0),
+    default=0x480030000,
+    help="address of the first endpoint's mailbox registers (--regtest)",
 )
 args = parser.parse_args()
 
@@ -78,14 +111,44 @@ system.cxl = cxl
 system.cxl.port = system.membus.mem_side_ports
 system.cxl.pio = system.membus.mem_side_ports
 
-system.tgen = PyTrafficGen()
-system.monitor = CommMonitor()
-system.tgen.port = system.monitor.cpu_side_port
-system.monitor.mem_side_port = system.membus.cpu_side_ports
+if args.memtest:
+    b = args.memtest_base
+    system.tester = MemTest(
+        max_loads=args.memtest,
+        base_addr_1=b,
+        base_addr_2=b + 0x100000,
+        uncacheable_base_addr=b + 0x200000,
+        # one request per 10 cycles (5 ns): about 50 in flight at the
+        # modelled ~250 ns, below MemTest's limit of 100
+        interval=10,
+        progress_interval=args.memtest // 4 or 1,
+    )
+    system.monitor = CommMonitor()
+    system.tester.port = system.monitor.cpu_side_port
+    system.monitor.mem_side_port = system.membus.cpu_side_ports
+else:
+    if args.mem_mode != "timing":
+        m5.fatal("the traffic generators need --mem-mode=timing")
+    system.tgen = PyTrafficGen()
+    system.monitor = CommMonitor()
+    system.tgen.port = system.monitor.cpu_side_port
+    system.monitor.mem_side_port = system.membus.cpu_side_ports
 
-if not args.no_regs:
-    system.rgen = PyTrafficGen()
-    system.rgen.port = system.membus.cpu_side_ports
+if args.regtest:
+    # Command Payload Registers start at mailbox offset 0x20 (CXL 3.1
+    # 8.2.8.4.3); three 1 KiB areas, 64-byte aligned, inside the 4 KiB
+    # payload.
+    m = args.mbox_base
+    system.regtester = MemTest(
+        max_loads=args.regtest,
+        size=1024,
+        base_addr_1=m + 0x40,
+        base_addr_2=m + 0x440,
+        uncacheable_base_addr=m + 0x840,
+        interval=10,
+        progress_interval=args.regtest // 4 or 1,
+    )
+    system.regtester.port = system.membus.cpu_side_ports
 
 system.system_port = system.membus.cpu_side_ports
 
@@ -108,6 +171,27 @@ for i in range(cc.numRegWindows()):
         "cxlemu: register window %d: kind %d at %#x, %#x bytes"
         % (i, cc.regWindowKind(i), cc.regWindowBase(i), cc.regWindowSize(i))
     )
+
+if args.memtest and not (
+    base <= args.memtest_base
+    and args.memtest_base + 0x300000 <= base + cc.regionSize(0)
+):
+    m5.fatal(
+        "--memtest-base %#x is not inside region 0 (at %#x): pass "
+        "--memtest-base %#x" % (args.memtest_base, base, base)
+    )
+
+if args.regtest:
+    mb = [
+        i
+        for i in range(cc.numRegWindows())
+        if cc.regWindowKind(i) == 3  # CXLEMU_SIM_REG_MBOX
+    ]
+    if not mb or cc.regWindowBase(mb[0]) != args.mbox_base:
+        m5.fatal(
+            "--mbox-base %#x is not the first mailbox: pass --mbox-base %#x"
+            % (args.mbox_base, cc.regWindowBase(mb[0]) if mb else 0)
+        )
 
 phase = args.phase_ns * ns
 period = args.period_ns * ns
@@ -137,26 +221,8 @@ def mem_traffic(tg):
     yield tg.createExit(0)
 
 
-def reg_traffic(tg):
-    # The first host bridge's component registers (CXL.cachemem capability
-    # array and HDM decoders start at 4 KiB), 8-byte reads.
-    rbase = cc.regWindowBase(0)
-    yield tg.createLinear(
-        phase,
-        rbase + 0x1000,
-        rbase + 0x1000 + 0x100 - 1,
-        8,
-        100 * ns,
-        100 * ns,
-        100,
-        0,
-    )
-    yield tg.createIdle(2 * phase + 1)
-
-
-system.tgen.start(mem_traffic(system.tgen))
-if not args.no_regs:
-    system.rgen.start(reg_traffic(system.rgen))
+if not args.memtest:
+    system.tgen.start(mem_traffic(system.tgen))
 
 event = m5.simulate()
 print(
@@ -175,12 +241,15 @@ with open(stats) as f:
                 "system.cxl.",
                 "system.monitor.readLatencyHist::mean",
                 "system.monitor.readBandwidthHist::mean",
+                "system.monitor.readLatencyHist::samples",
+                "system.monitor.writeLatencyHist::mean",
+                "system.tester.",
                 "system.tgen.bytesRead",
                 "system.tgen.bytesWritten",
                 "system.tgen.avgReadLatency",
                 "system.tgen.avgWriteLatency",
                 "system.tgen.numPackets",
-                "system.rgen.numPackets",
+                "system.regtester.",
             )
         ):
             print(line.rstrip())
