@@ -545,7 +545,7 @@ CxlemuMemory::memAccess(PacketPtr pkt, bool functional)
 }
 
 Tick
-CxlemuMemory::regAccess(PacketPtr pkt)
+CxlemuMemory::regAccess(PacketPtr pkt, bool functional)
 {
     const bool read = pkt->isRead();
     const bool write = pkt->isWrite();
@@ -575,12 +575,15 @@ CxlemuMemory::regAccess(PacketPtr pkt)
                 rc = cxlemu_sim_reg_write(sim, addr + off, step, v);
             }
         }
-        if (read)
-            stats->regReads++;
-        else
-            stats->regWrites++;
+        if (!functional) {
+            if (read)
+                stats->regReads++;
+            else
+                stats->regWrites++;
+            if (rc)
+                stats->regErrors++;
+        }
         if (rc) {
-            stats->regErrors++;
             DPRINTF(Cxlemu, "register %s %#x size %u: %s\n",
                     pkt->cmdString(), addr, size, cxlemu_strerror(rc));
         }
@@ -599,7 +602,7 @@ CxlemuMemory::access(PacketPtr pkt, bool regs, bool functional)
     panic_if(pkt->cacheResponding(),
              "%s: a cache is responding to %s", name(), pkt->print());
     if (regs) {
-        Tick lat = regAccess(pkt);
+        Tick lat = regAccess(pkt, functional);
         return functional ? 0 : lat;
     }
     return memAccess(pkt, functional);

@@ -126,7 +126,7 @@ class CxlemuMemory : public memory::AbstractMemory
      * and turns the packet into its response when it needs one. */
     Tick memAccess(PacketPtr pkt, bool functional);
     /** Same for the register windows. */
-    Tick regAccess(PacketPtr pkt);
+    Tick regAccess(PacketPtr pkt, bool functional);
     Tick access(PacketPtr pkt, bool regs, bool functional);
     bool timingReq(PacketPtr pkt, bool regs);
     void dequeue(RespQueue &rq);
