@@ -254,10 +254,9 @@ HANDLER(cci_release_dc)
 {
 	struct cxlemu_memdev *md = cci->md;
 	struct md_dc *dc = md->dc;
-	struct md_dc_extent *plan;
 	range_t *r;
-	uint32_t n, i, np;
-	int rc;
+	uint32_t n, i;
+	int rc, host_err = 0;
 
 	(void)out;
 	rc = read_list(cci, in, in_len, &r, &n);
@@ -270,22 +269,12 @@ HANDLER(cci_release_dc)
 			free(r);
 			return CXLEMU_MBOX_INVALID_PHYSICAL_ADDRESS;
 		}
-	rc = md_dc_release_plan(dc, (const uint64_t (*)[2])r, n, &plan, &np);
-	if (rc) {
-		free(r);
-		return rc == -ENOSPC ? CXLEMU_MBOX_RESOURCES_EXHAUSTED : CXLEMU_MBOX_INTERNAL_ERROR;
-	}
-	for (i = 0; i < n && !rc; i++)
-		rc = md_dc_sanitize(md, r[i][0], r[i][1]);
+	rc = md_dc_release(md, (const uint64_t (*)[2])r, n, &host_err);
 	free(r);
-	if (rc) {
-		cxlemu_err(md->ctx, "memdev: sanitize on release of a DC range failed (%d)", rc);
-		free(plan);
-		return CXLEMU_MBOX_INTERNAL_ERROR;
-	}
-	memcpy(dc->acc, plan, np * sizeof(*plan));
-	dc->nacc = np;
-	dc->generation++;
-	free(plan);
+	if (rc == -EIO)
+		cxlemu_err(md->ctx, "memdev: sanitize on release of a DC range failed (%d)",
+			   host_err);
+	if (rc)
+		return rc == -ENOSPC ? CXLEMU_MBOX_RESOURCES_EXHAUSTED : CXLEMU_MBOX_INTERNAL_ERROR;
 	return CXLEMU_MBOX_SUCCESS;
 }

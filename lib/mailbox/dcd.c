@@ -120,8 +120,10 @@ void md_dc_remove(struct md_dc_extent *l, uint32_t *n, uint64_t dpa, uint64_t le
 	}
 }
 
-int md_dc_release_plan(const struct md_dc *dc, const uint64_t (*r)[2], uint32_t nr,
-		       struct md_dc_extent **out, uint32_t *n)
+/* Dry run of a release: the new accepted list in *out (the caller frees
+ * it) and its size; -ENOSPC or -ENOMEM as md_dc_release(). */
+static int release_plan(const struct md_dc *dc, const uint64_t (*r)[2], uint32_t nr,
+			struct md_dc_extent **out, uint32_t *n)
 {
 	struct md_dc_extent *l;
 	uint32_t i, k = dc->nacc;
@@ -188,6 +190,30 @@ int md_dc_sanitize(struct cxlemu_memdev *md, uint64_t dpa, uint64_t len)
 	if (r < 0 || !(md->cfg.dc[r].flags & DC_REGION_SANITIZE) || !h->media_zero)
 		return 0;
 	return h->media_zero(h->opaque, dpa, len);
+}
+
+int md_dc_release(struct cxlemu_memdev *md, const uint64_t (*r)[2], uint32_t nr,
+		  int *host_err)
+{
+	struct md_dc *dc = md->dc;
+	struct md_dc_extent *plan;
+	uint32_t i, np;
+	int rc = release_plan(dc, r, nr, &plan, &np);
+
+	if (rc)
+		return rc;
+	for (i = 0; i < nr && !rc; i++)
+		rc = md_dc_sanitize(md, r[i][0], r[i][1]);
+	if (rc) {
+		free(plan);
+		*host_err = rc;
+		return -EIO;
+	}
+	memcpy(dc->acc, plan, np * sizeof(*plan));
+	dc->nacc = np;
+	dc->generation++;
+	free(plan);
+	return 0;
 }
 
 /* Queues one Dynamic Capacity Event Record (Table 8-50). */
@@ -284,10 +310,9 @@ int cxlemu_memdev_dc_release(struct cxlemu_memdev *md, uint16_t host_id,
 			     unsigned int region, const struct cxlemu_dc_extent *ext,
 			     uint32_t n, bool forced)
 {
-	struct md_dc_extent *plan;
 	uint64_t r[MD_EVENT_LOG_RECORDS][2];
 	struct md_dc *dc;
-	uint32_t i, np;
+	uint32_t i;
 	int rc = check_list(md, region, ext, n);
 
 	if (rc)
@@ -303,24 +328,15 @@ int cxlemu_memdev_dc_release(struct cxlemu_memdev *md, uint16_t host_id,
 		return -ENOSPC;
 	}
 	if (forced) {
-		/* Dry run: splits may need more extents than the device tracks. */
+		int host_err = 0;
+
 		for (i = 0; i < n; i++) {
 			r[i][0] = ext[i].dpa;
 			r[i][1] = ext[i].len;
 		}
-		rc = md_dc_release_plan(dc, (const uint64_t (*)[2])r, n, &plan, &np);
+		rc = md_dc_release(md, (const uint64_t (*)[2])r, n, &host_err);
 		if (rc)
-			return rc;
-		for (i = 0; i < n && !rc; i++)
-			rc = md_dc_sanitize(md, ext[i].dpa, ext[i].len);
-		if (rc) {
-			free(plan);
-			return rc;
-		}
-		memcpy(dc->acc, plan, np * sizeof(*plan));
-		dc->nacc = np;
-		dc->generation++;
-		free(plan);
+			return rc == -EIO ? host_err : rc;
 	}
 	for (i = 0; i < n; i++)
 		dc_event(md, forced ? DC_EV_FORCED_RELEASE : DC_EV_RELEASE, host_id, &ext[i],

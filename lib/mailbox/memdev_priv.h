@@ -327,11 +327,14 @@ void md_dc_insert(struct md_dc_extent *l, uint32_t *n, const struct md_dc_extent
 /* Takes [dpa, dpa+len) out of the sorted list @l, splitting extents
  * (each call adds at most one; @l has room for it). */
 void md_dc_remove(struct md_dc_extent *l, uint32_t *n, uint64_t dpa, uint64_t len);
-/* Dry run of releasing @nr ranges (dpa, len pairs, wholly accepted): a
- * new accepted list in *out (the caller frees it) and its size; -ENOSPC
- * when more extents would remain than the device tracks, -ENOMEM. */
-int md_dc_release_plan(const struct md_dc *dc, const uint64_t (*r)[2], uint32_t nr,
-		       struct md_dc_extent **out, uint32_t *n);
+/* Releases @nr ranges (dpa, len pairs, wholly accepted), splitting
+ * extents: nothing changes unless the whole release can be done.  Returns
+ * 0 (the ranges released, the generation bumped), -ENOSPC when more
+ * extents would remain than the device tracks, -ENOMEM, or -EIO when the
+ * host failed to zero a range of a region that sanitizes on release
+ * (its negative errno in *host_err). */
+int md_dc_release(struct cxlemu_memdev *md, const uint64_t (*r)[2], uint32_t nr,
+		  int *host_err);
 /* Distinct nonzero tags among the accepted extents. */
 uint32_t md_dc_tags_used(const struct md_dc *dc);
 /* Drops the oldest pending offer. */
