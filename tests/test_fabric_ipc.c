@@ -2082,9 +2082,41 @@ static void test_ipc_fork(void **state)
 	alarm(0);
 }
 
+/* The socket helpers: bad paths refused, a listener and a connection. */
+static void test_socket_paths(void **state)
+{
+	char dir[] = "/tmp/cxlemu-fabsock-XXXXXX", path[64], longpath[200];
+	int lfd, fd, fd2;
+
+	(void)state;
+	memset(longpath, 'a', sizeof(longpath) - 1);
+	longpath[0] = '/';
+	longpath[sizeof(longpath) - 1] = '\0';
+	assert_int_equal(cxlemu_fabric_listen(NULL, &lfd), -EINVAL);
+	assert_int_equal(cxlemu_fabric_listen("", &lfd), -EINVAL);
+	assert_int_equal(cxlemu_fabric_listen(longpath, &lfd), -ENAMETOOLONG);
+	assert_int_equal(cxlemu_fabric_connect("", &fd), -EINVAL);
+	assert_int_equal(cxlemu_fabric_connect(longpath, &fd), -ENAMETOOLONG);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/s.sock", dir);
+	assert_int_equal(cxlemu_fabric_connect(path, &fd), -ENOENT);
+	assert_int_equal(cxlemu_fabric_listen(path, &lfd), 0);
+	assert_int_equal(cxlemu_fabric_listen(path, &fd2), -EADDRINUSE);
+	assert_int_equal(cxlemu_fabric_connect(path, &fd), 0);
+	/* Both ends non-blocking and close-on-exec. */
+	assert_true(fcntl(lfd, F_GETFL) & O_NONBLOCK);
+	assert_true(fcntl(fd, F_GETFL) & O_NONBLOCK);
+	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	close(fd);
+	close(lfd);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_socket_paths),
 		cmocka_unit_test(test_parse_hello),
 		cmocka_unit_test(test_parse_fixed),
 		cmocka_unit_test(test_parse_state),

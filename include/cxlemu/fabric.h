@@ -163,7 +163,8 @@ CXLEMU_EXPORT int cxlemu_fabric_msg_encode(const struct cxlemu_fabric_msg *msg, 
  * close-on-exec).  An existing file at @p path is not removed.
  * @param path socket path
  * @param fd   receives the socket, owned by the caller
- * @return 0, -ENAMETOOLONG, or the negative errno of socket/bind/listen
+ * @return 0, -EINVAL (no or empty path), -ENAMETOOLONG, or the negative
+ *         errno of socket/bind/listen
  */
 CXLEMU_EXPORT int cxlemu_fabric_listen(const char *path, int *fd);
 
@@ -173,7 +174,8 @@ CXLEMU_EXPORT int cxlemu_fabric_listen(const char *path, int *fd);
  * @param path socket path
  * @param fd   receives the socket, owned by the caller until given to
  *             cxlemu_fabric_host_new()
- * @return 0, -ENAMETOOLONG, or the negative errno of socket/connect
+ * @return 0, -EINVAL (no or empty path), -ENAMETOOLONG, or the negative
+ *         errno of socket/connect
  */
 CXLEMU_EXPORT int cxlemu_fabric_connect(const char *path, int *fd);
 

@@ -5,11 +5,9 @@
  * with a timeout, measured on the system's monotonic clock: this side is
  * for tools, not for the emulator's event loop.
  */
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +16,7 @@
 
 #include "../internal.h"
 #include "../le.h"
+#include "../usock.h"
 
 /* CCI message header fields (CXL 3.1 7.6.3, Figure 7-19), after the MCTP
  * type byte. */
@@ -40,7 +39,6 @@ struct cxlemu_fmsock_client {
 int cxlemu_fmsock_client_new(struct cxlemu_ctx *ctx, int fd, struct cxlemu_fmsock_client **out)
 {
 	struct cxlemu_fmsock_client *c;
-	int fl;
 
 	if (out)
 		*out = NULL;
@@ -49,8 +47,7 @@ int cxlemu_fmsock_client_new(struct cxlemu_ctx *ctx, int fd, struct cxlemu_fmsoc
 			close(fd);
 		return -EINVAL;
 	}
-	fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+	if (cxlemu_fd_nonblock(fd, false)) {
 		close(fd);
 		return -EINVAL;
 	}
@@ -69,25 +66,14 @@ int cxlemu_fmsock_client_new(struct cxlemu_ctx *ctx, int fd, struct cxlemu_fmsoc
 int cxlemu_fmsock_connect(struct cxlemu_ctx *ctx, const char *path,
 			  struct cxlemu_fmsock_client **out)
 {
-	struct sockaddr_un sa;
 	int fd, rc;
 
 	if (out)
 		*out = NULL;
 	if (!path || !out || !path[0])
 		return -EINVAL;
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sa.sun_path, path, strlen(path));
-	fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (fd < 0)
-		return -errno;
-	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 ||
-	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		rc = -errno;
-		close(fd);
+	rc = cxlemu_usock_connect(path, &fd);
+	if (rc) {
 		cxlemu_dbg(ctx, "fmsock: connect to %s failed (errno %d)", path, -rc);
 		return rc;
 	}

@@ -5,12 +5,10 @@
  * (mctp.c).  Non-blocking throughout: every descriptor is O_NONBLOCK, the
  * caller's event loop says when to look again.
  */
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cxlemu/fmsock.h>
@@ -18,6 +16,7 @@
 
 #include "cci_priv.h"
 #include "../le.h"
+#include "../usock.h"
 
 /* Frames one client gets served per service call, so that a client that
  * keeps sending cannot starve the others (poll reports it again). */
@@ -49,44 +48,12 @@ struct cxlemu_fmsock_server {
 	size_t rsp_cap;
 };
 
-static int set_nonblock_cloexec(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
-	    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
-		return -errno;
-	return 0;
-}
-
 int cxlemu_fmsock_listen(const char *path, int *fd_out)
 {
-	struct sockaddr_un sa;
-	int fd, rc;
-
-	if (!path || !fd_out)
+	if (!fd_out)
 		return -EINVAL;
 	*fd_out = -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	if (!path[0] || strlen(path) >= sizeof(sa.sun_path))
-		return path[0] ? -ENAMETOOLONG : -EINVAL;
-	memcpy(sa.sun_path, path, strlen(path));
-	fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0) {
-		rc = -errno;
-		close(fd);
-		return rc;
-	}
-	rc = set_nonblock_cloexec(fd);
-	if (rc) {
-		close(fd);
-		return rc;
-	}
-	*fd_out = fd;
-	return 0;
+	return cxlemu_usock_listen(path, fd_out);
 }
 
 int cxlemu_fmsock_server_new(struct cxlemu_ctx *ctx, struct cxlemu_cci *cci, int listen_fd,
@@ -159,7 +126,7 @@ int cxlemu_fmsock_server_add_client(struct cxlemu_fmsock_server *srv, int fd)
 		close(fd);
 		return -EMFILE;
 	}
-	if (set_nonblock_cloexec(fd)) {
+	if (cxlemu_fd_nonblock(fd, true)) {
 		close(fd);
 		return -EINVAL;
 	}

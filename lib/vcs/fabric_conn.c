@@ -3,83 +3,31 @@
  * One end of a fabric protocol connection (docs/fabric-protocol.md): a
  * non-blocking Unix stream socket with an input buffer of one message and
  * an output queue, the ERROR-then-close rule, PING and the timeout; and
- * the socket helpers.
+ * cxlemu_fabric_listen/connect (over lib/usock.c).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "fabric_priv.h"
 #include "../le.h"
-
-int fab_set_nonblock(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
-		return -errno;
-	return 0;
-}
-
-static int sock_at(const char *path, struct sockaddr_un *sa, int *fd)
-{
-	if (!path || !fd)
-		return -EINVAL;
-	memset(sa, 0, sizeof(*sa));
-	sa->sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sa->sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa->sun_path, path);
-	*fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (*fd < 0)
-		return -errno;
-	if (fcntl(*fd, F_SETFD, FD_CLOEXEC) < 0) {
-		int rc = -errno;
-
-		close(*fd);
-		return rc;
-	}
-	return 0;
-}
+#include "../usock.h"
 
 int cxlemu_fabric_listen(const char *path, int *fd)
 {
-	struct sockaddr_un sa;
-	int s, rc = sock_at(path, &sa, &s);
-
-	if (rc)
-		return rc;
-	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(s, 16) < 0 ||
-	    (rc = fab_set_nonblock(s)) < 0) {
-		rc = rc ? rc : -errno;
-		close(s);
-		return rc;
-	}
-	*fd = s;
-	return 0;
+	return cxlemu_usock_listen(path, fd);
 }
 
 int cxlemu_fabric_connect(const char *path, int *fd)
 {
-	struct sockaddr_un sa;
-	int s, rc = sock_at(path, &sa, &s);
+	int s, rc = cxlemu_usock_connect(path, &s);
 
 	if (rc)
 		return rc;
-	/* A Unix socket connects at once or fails: blocking is harmless. */
-	while (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		if (errno == EINTR)
-			continue;
-		rc = -errno;
-		close(s);
-		return rc;
-	}
-	rc = fab_set_nonblock(s);
+	rc = cxlemu_fd_nonblock(s, false);
 	if (rc) {
 		close(s);
 		return rc;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "fabric_priv.h"
+#include "../usock.h"
 
 struct host_vppb {
 	uint8_t state;   /* enum cxlemu_vppb_state */
@@ -68,7 +69,7 @@ int cxlemu_fabric_host_new(struct cxlemu_ctx *ctx, const struct cxlemu_fabric_ho
 		return -EINVAL;
 	}
 	h = calloc(1, sizeof(*h));
-	if (!h || fab_set_nonblock(cfg->fd)) {
+	if (!h || cxlemu_fd_nonblock(cfg->fd, false)) {
 		free(h);
 		close(cfg->fd);
 		return h ? -EINVAL : -ENOMEM;

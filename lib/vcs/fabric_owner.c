@@ -7,7 +7,6 @@
  * away, its VCS loses its bindings (vcs_host_lost()).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include <unistd.h>
 
 #include "fabric_priv.h"
+#include "../usock.h"
 #include "vcs_priv.h"
 
 /* Connections waiting for their HELLO, beyond one per VCS. */
@@ -181,7 +181,7 @@ int cxlemu_fabric_owner_add_fd(struct cxlemu_fabric_owner *o, int fd)
 		return -EMFILE;
 	}
 	oc = calloc(1, sizeof(*oc));
-	if (!oc || fab_set_nonblock(fd) || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+	if (!oc || cxlemu_fd_nonblock(fd, true)) {
 		free(oc);
 		close(fd);
 		return oc ? -EINVAL : -ENOMEM;

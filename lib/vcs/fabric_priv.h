@@ -38,7 +38,6 @@ struct fab_conn {
 	uint64_t interval, timeout; /* ns */
 };
 
-int fab_set_nonblock(int fd);
 void fab_conn_init(struct fab_conn *c, int fd, uint64_t now, uint32_t interval_ms,
 		   uint32_t timeout_ms);
 /* Flushes what it can (best effort) and closes; frees the buffers. */
