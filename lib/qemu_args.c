@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * QEMU 10 command lines to topologies: -device, -object, -M/-machine and -m
- * as QEMU's q35 reads them for CXL.  Everything else is skipped; properties
+ * as QEMU's q35 reads them for CXL (pxb-cxl host bridges pass through with
+ * one root port unless hdm_for_passthrough=on, as QEMU's do).  Everything else is skipped; properties
  * we do not model are accepted and ignored.  Every rejection names the
  * option (and its position), the property and why.
  */
@@ -203,6 +204,32 @@ static int prop_uint(struct parser *p, const struct opt *o, const char *key,
 	return 0;
 }
 
+/* A QEMU boolean property (qapi_bool_parse: on/yes/true/y, off/no/false/n,
+ * exactly so spelled), @def when absent. */
+static int prop_bool(struct parser *p, const struct opt *o, const char *key,
+		     bool def, bool *v)
+{
+	static const char *const yes[] = { "on", "yes", "true", "y" };
+	static const char *const no[] = { "off", "no", "false", "n" };
+	const char *s = get(o, key);
+	size_t i;
+
+	*v = def;
+	if (!s)
+		return 0;
+	for (i = 0; i < CXLEMU_ARRAY_SIZE(yes); i++) {
+		if (!strcmp(s, yes[i])) {
+			*v = true;
+			return 0;
+		}
+		if (!strcmp(s, no[i])) {
+			*v = false;
+			return 0;
+		}
+	}
+	return fail(p, o, key, "'%s' is not 'on' or 'off'", s);
+}
+
 /* Size of the memory backend named by property @key, or 0 if absent. */
 static int memdev_size(struct parser *p, const struct opt *o, const char *key,
 		       uint64_t *size)
@@ -297,11 +324,19 @@ static int add_device(struct parser *p, struct cxlemu_topo *t, struct opt *o)
 	}
 	d.parent = bus_id;
 	if (!strcmp(o->head, "pxb-cxl")) {
+		bool hdm_for_pt;
+
 		d.kind = CXLEMU_COMP_HOST_BRIDGE;
 		rc = prop_uint(p, o, "bus_nr", 255, false, 0, &v);
 		if (rc)
 			return rc;
 		d.uid = (uint32_t)v;
+		/* pxb_cxl_dev_reset(): with exactly one root port and without
+		 * hdm_for_passthrough=on, no HDM decoders (pass-through). */
+		rc = prop_bool(p, o, "hdm_for_passthrough", false, &hdm_for_pt);
+		if (rc)
+			return rc;
+		d.flags = hdm_for_pt ? 0 : CXLEMU_COMP_PASSTHROUGH_AUTO;
 	} else if (!strcmp(o->head, "cxl-rp") || !strcmp(o->head, "cxl-downstream")) {
 		bool rp = !strcmp(o->head, "cxl-rp");
 

@@ -10,7 +10,9 @@
  * (host bridge = 0) selects its target with granularity g * P_l, so the
  * endpoint at region position p sits at window target p mod W and, at
  * level l, at target floor(p / P_l) mod w_l.  Endpoints decode all N ways
- * at granularity g.
+ * at granularity g.  A host bridge that passes through (no HDM decoders, one
+ * root port) is a 1-way level with nothing to program, as Linux's
+ * passthrough decoder: it stays in the arithmetic and out of the plan.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -116,7 +118,34 @@ static int next_decoder(struct cxlemu_topo *t, uint32_t comp, uint64_t base,
 	return 0;
 }
 
-/* Lowest free, aligned base for @size in the window. */
+/* A host bridge without HDM decoders, passing to its only root port. */
+static bool passes_through(const struct cxlemu_comp_info *c)
+{
+	return c->kind == CXLEMU_COMP_HOST_BRIDGE && (c->flags & CXLEMU_COMP_PASSTHROUGH);
+}
+
+/*
+ * The first component at or below window target @hb that decodes: the host
+ * bridge itself, or, when it passes through, what sits below its root port
+ * (a switch or an endpoint); CXLEMU_COMP_NONE when nothing does.
+ */
+static uint32_t first_decoder(struct cxlemu_topo *t, uint32_t hb)
+{
+	struct cxlemu_comp_info c, rp;
+
+	cxlemu_topo_info(t, hb, &c);
+	if (!passes_through(&c))
+		return hb;
+	if (c.below == CXLEMU_COMP_NONE || cxlemu_topo_info(t, c.below, &rp))
+		return CXLEMU_COMP_NONE;
+	return rp.below;
+}
+
+/*
+ * Lowest free, aligned base for @size in the window: clear of every
+ * committed decoder of the components that decode first below the window's
+ * targets (each region the window holds has one there).
+ */
 static int find_base(struct cxlemu_topo *t, const struct cxlemu_window_desc *w,
 		     uint64_t size, uint64_t align, uint64_t *base)
 {
@@ -129,8 +158,10 @@ static int find_base(struct cxlemu_topo *t, const struct cxlemu_window_desc *w,
 		for (i = 0; i < w->ways; i++) {
 			struct cxlemu_comp_info c;
 			struct cxlemu_hdm_decoder d;
+			uint32_t comp = first_decoder(t, w->targets[i]);
 
-			cxlemu_topo_info(t, w->targets[i], &c);
+			if (comp == CXLEMU_COMP_NONE || cxlemu_topo_info(t, comp, &c) || !c.hdm)
+				continue;
 			for (n = 0; n < cxlemu_hdm_count(c.hdm); n++) {
 				cxlemu_hdm_decoder(c.hdm, n, &d);
 				if (!d.committed || d.size == 0 ||
@@ -348,9 +379,13 @@ int cxlemu_topo_region_create(struct cxlemu_topo *t,
 
 	/* Plan: switching components, then endpoints. */
 	for (i = 0; i < ncomps; i++) {
-		struct plan *pl = &plan[nplan++];
+		struct plan *pl;
 		uint64_t dummy;
 
+		cxlemu_topo_info(t, comps[i], &c);
+		if (passes_through(&c))
+			continue; /* no decoder; 1 way by construction */
+		pl = &plan[nplan++];
 		pl->comp = comps[i];
 		pl->size = d->size;
 		pl->endpoint = false;

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The topology: components, windows, component registers, and route tables
- * rebuilt whenever an HDM decoder commits, uncommits or resets.
+ * rebuilt whenever an HDM decoder commits, uncommits or resets.  Host
+ * bridges may pass through to their only root port (topology.h): such a host
+ * bridge keeps its HDM decoders aside, hidden from its registers, and is a
+ * port in the router's description.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +28,15 @@ struct comp {
 	char *name;
 	uint32_t depth; /* components from the host bridge (1) down */
 	struct cxlemu_compregs regs;
+	/* Owned HDM decoders; NULL for ports and for host bridges that always
+	 * pass through.  info.hdm and regs.hdm point here except while a host
+	 * bridge passes through (then NULL: no HDM capability). */
+	struct cxlemu_hdm *hdm;
+	/* Host bridges: CXLEMU_COMP_PASSTHROUGH or _AUTO as added, or 0. */
+	uint32_t mode;
 };
+
+#define PASS_FLAGS (CXLEMU_COMP_PASSTHROUGH | CXLEMU_COMP_PASSTHROUGH_AUTO)
 
 struct window {
 	struct cxlemu_window_desc desc;
@@ -64,7 +75,7 @@ void cxlemu_topo_free(struct cxlemu_topo *t)
 	if (!t)
 		return;
 	for (i = 0; i < t->ncomps; i++) {
-		cxlemu_hdm_free(t->comps[i].regs.hdm);
+		cxlemu_hdm_free(t->comps[i].hdm);
 		free(t->comps[i].name);
 	}
 	for (i = 0; i < t->nwins; i++)
@@ -123,6 +134,13 @@ static bool is_endpoint(uint32_t kind)
 	return kind == CXLEMU_COMP_TYPE3 || kind == CXLEMU_COMP_TYPE2;
 }
 
+/* A host bridge passing everything to its only root port (info.below). */
+static bool passes_through(const struct comp *c)
+{
+	return c->info.kind == CXLEMU_COMP_HOST_BRIDGE &&
+	       (c->info.flags & CXLEMU_COMP_PASSTHROUGH);
+}
+
 /* The port below @parent with Port Number @port, or CXLEMU_COMP_NONE. */
 static uint32_t child_port(const struct cxlemu_topo *t, uint32_t parent,
 			   uint32_t port)
@@ -137,6 +155,86 @@ static uint32_t child_port(const struct cxlemu_topo *t, uint32_t parent,
 }
 
 static int rebuild(struct cxlemu_topo *t);
+
+/* Root ports of host bridge @hb; the first one added in @first. */
+static uint32_t root_ports(const struct cxlemu_topo *t, uint32_t hb, uint32_t *first)
+{
+	uint32_t i, n = 0;
+
+	*first = CXLEMU_COMP_NONE;
+	for (i = 0; i < t->ncomps; i++) {
+		if (t->comps[i].info.kind != CXLEMU_COMP_ROOT_PORT ||
+		    t->comps[i].info.parent != hb)
+			continue;
+		if (!n++)
+			*first = i;
+	}
+	return n;
+}
+
+/* Whether a switch or endpoint below host bridge @hb has a committed
+ * decoder (committed decoders are a prefix: decoder 0 tells). */
+static bool committed_below(const struct cxlemu_topo *t, uint32_t hb)
+{
+	struct cxlemu_hdm_decoder d;
+	uint32_t i, up;
+
+	for (i = 0; i < t->ncomps; i++) {
+		if (i == hb || !t->comps[i].info.hdm ||
+		    cxlemu_hdm_decoder(t->comps[i].info.hdm, 0, &d) || !d.committed)
+			continue;
+		for (up = t->comps[i].info.parent; up != CXLEMU_COMP_NONE &&
+		     up != hb; up = t->comps[up].info.parent)
+			;
+		if (up == hb)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Decides whether host bridge @id passes through (topology.h): always,
+ * never, or (auto) exactly while it has one root port.  A change of mode
+ * resets its HDM decoders, which show or hide with the mode.
+ */
+static void hb_decide(struct cxlemu_topo *t, uint32_t id)
+{
+	struct comp *c = &t->comps[id];
+	struct cxlemu_hdm_decoder d;
+	uint32_t first, n = root_ports(t, id, &first);
+	bool was = c->info.flags & CXLEMU_COMP_PASSTHROUGH, pass;
+
+	if (c->mode & CXLEMU_COMP_PASSTHROUGH)
+		pass = true;
+	else if (c->mode & CXLEMU_COMP_PASSTHROUGH_AUTO)
+		pass = n == 1;
+	else
+		pass = false;
+	c->info.below = pass ? first : CXLEMU_COMP_NONE;
+	if (pass == was)
+		return;
+	if (c->hdm) {
+		if (pass && !cxlemu_hdm_decoder(c->hdm, 0, &d) && d.committed)
+			cxlemu_warn(t->ctx, "%s: its committed HDM decoders are dropped: it passes through now",
+				    c->name);
+		cxlemu_hdm_reset(c->hdm);
+	}
+	c->info.flags = (c->mode & CXLEMU_COMP_PASSTHROUGH_AUTO) |
+			(pass ? CXLEMU_COMP_PASSTHROUGH : 0);
+	c->info.hdm = pass ? NULL : c->hdm;
+	c->regs.hdm = pass ? NULL : c->hdm;
+	t->dirty = true;
+	if (pass)
+		cxlemu_info(t->ctx, "%s: passes through to %s, no HDM decoders", c->name,
+			    first == CXLEMU_COMP_NONE ? "its root port once added" :
+			    t->comps[first].name);
+	else
+		cxlemu_info(t->ctx, "%s: %u root ports: decodes with HDM decoders, all uncommitted",
+			    c->name, n);
+	if (!pass && committed_below(t, id))
+		cxlemu_warn(t->ctx, "%s: routes through it miss until its HDM decoders are programmed",
+			    c->name);
+}
 
 static void hdm_changed(void *opaque, unsigned int decoder)
 {
@@ -168,13 +266,23 @@ static int check_parent(struct cxlemu_topo *t, const struct cxlemu_comp_desc *d,
 	p = &t->comps[d->parent];
 	want = p->info.kind;
 	switch (d->kind) {
-	case CXLEMU_COMP_ROOT_PORT:
+	case CXLEMU_COMP_ROOT_PORT: {
+		uint32_t first;
+
 		if (want != CXLEMU_COMP_HOST_BRIDGE) {
 			cxlemu_err(t->ctx, "%s: a root port belongs to a host bridge, not %s",
 				   d->name, p->name);
 			return -EINVAL;
 		}
+		/* Without HDM decoders it could not choose between two. */
+		if ((p->mode & CXLEMU_COMP_PASSTHROUGH) &&
+		    root_ports(t, d->parent, &first)) {
+			cxlemu_err(t->ctx, "%s: host bridge %s always passes through (no HDM decoders) and already has root port %s; give it HDM decoders or the auto mode for more",
+				   d->name, p->name, t->comps[first].name);
+			return -EINVAL;
+		}
 		break;
+	}
 	case CXLEMU_COMP_DSP:
 		if (want != CXLEMU_COMP_USP) {
 			cxlemu_err(t->ctx, "%s: a downstream port belongs to a switch upstream port, not %s",
@@ -212,12 +320,12 @@ static int check_parent(struct cxlemu_topo *t, const struct cxlemu_comp_desc *d,
 }
 
 static int make_hdm(struct cxlemu_topo *t, const struct cxlemu_comp_desc *d,
-		    uint32_t id, struct cxlemu_hdm **out)
+		    uint32_t flags, struct cxlemu_hdm **out)
 {
 	struct cxlemu_hdm_config cfg;
 
 	*out = NULL;
-	if (is_port(d->kind))
+	if (is_port(d->kind) || (flags & CXLEMU_COMP_PASSTHROUGH))
 		return 0;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.version = CXLEMU_HDM_CONFIG_VERSION;
@@ -242,7 +350,6 @@ static int make_hdm(struct cxlemu_topo *t, const struct cxlemu_comp_desc *d,
 		/* Ports are added later: the port list is filled then. */
 		cfg.nports = 0;
 	}
-	(void)id;
 	return cxlemu_hdm_new(t->ctx, &cfg, out);
 }
 
@@ -251,14 +358,34 @@ int cxlemu_topo_add(struct cxlemu_topo *t, const struct cxlemu_comp_desc *d,
 {
 	struct cxlemu_hdm *hdm;
 	struct comp *c;
-	uint32_t depth, n;
+	uint32_t depth, n, flags;
 	int rc;
 
-	if (!t || !d || d->version != CXLEMU_COMP_DESC_VERSION || !d->name ||
-	    !d->name[0] || strlen(d->name) > MAX_NAME)
+	if (!t || !d || d->version < 1 || d->version > CXLEMU_COMP_DESC_VERSION ||
+	    !d->name || !d->name[0] || strlen(d->name) > MAX_NAME)
 		return -EINVAL;
 	if (d->kind < CXLEMU_COMP_HOST_BRIDGE || d->kind > CXLEMU_COMP_TYPE2) {
 		cxlemu_err(t->ctx, "%s: unknown component kind %u", d->name, d->kind);
+		return -EINVAL;
+	}
+	/* Version 1 had a reserved field where the flags are. */
+	flags = d->version >= 2 ? d->flags : 0;
+	if (flags & ~PASS_FLAGS) {
+		cxlemu_err(t->ctx, "%s: unknown flags 0x%x", d->name, flags & ~PASS_FLAGS);
+		return -EINVAL;
+	}
+	if (flags && d->kind != CXLEMU_COMP_HOST_BRIDGE) {
+		cxlemu_err(t->ctx, "%s: only a host bridge passes through", d->name);
+		return -EINVAL;
+	}
+	if (flags == PASS_FLAGS) {
+		cxlemu_err(t->ctx, "%s: a host bridge passes through always or automatically, not both",
+			   d->name);
+		return -EINVAL;
+	}
+	if ((flags & CXLEMU_COMP_PASSTHROUGH) && (d->decoders || d->caps)) {
+		cxlemu_err(t->ctx, "%s: a host bridge that always passes through has no HDM decoders (decoders and caps must be 0)",
+			   d->name);
 		return -EINVAL;
 	}
 	if (cxlemu_topo_find(t, d->name) != CXLEMU_COMP_NONE) {
@@ -288,12 +415,15 @@ int cxlemu_topo_add(struct cxlemu_topo *t, const struct cxlemu_comp_desc *d,
 	c->name = strdup(d->name);
 	if (!c->name)
 		return -ENOMEM;
-	rc = make_hdm(t, d, n, &hdm);
+	rc = make_hdm(t, d, flags, &hdm);
 	if (rc) {
 		free(c->name);
 		return rc;
 	}
+	c->hdm = hdm;
+	c->mode = flags;
 	c->info.hdm = hdm;
+	c->info.flags = flags & CXLEMU_COMP_PASSTHROUGH_AUTO;
 	cxlemu_compregs_init(&c->regs, hdm);
 	c->info.kind = d->kind;
 	c->info.parent = d->parent;
@@ -311,14 +441,21 @@ int cxlemu_topo_add(struct cxlemu_topo *t, const struct cxlemu_comp_desc *d,
 	if (d->kind != CXLEMU_COMP_HOST_BRIDGE) {
 		struct comp *p = &t->comps[d->parent];
 
-		if (is_port(d->kind))
-			cxlemu_hdm_add_port(p->regs.hdm, (uint8_t)d->port);
-		else
+		if (is_port(d->kind)) {
+			if (p->hdm)
+				cxlemu_hdm_add_port(p->hdm, (uint8_t)d->port);
+		} else {
 			p->info.below = n;
+		}
 	}
 	t->ncomps++;
 	if (id)
 		*id = n;
+	/* A host bridge's mode may follow its root ports. */
+	if (d->kind == CXLEMU_COMP_HOST_BRIDGE)
+		hb_decide(t, n);
+	else if (d->kind == CXLEMU_COMP_ROOT_PORT)
+		hb_decide(t, d->parent);
 	/* Something attached below committed decoders changes routes. */
 	return t->nwins ? rebuild(t) : 0;
 }
@@ -368,7 +505,8 @@ static int route_window(const struct cxlemu_window_desc *d,
 /*
  * The router's view of the components: node i is component i, with the
  * committed decoders of its HDM capability (endpoints: only while HDM
- * decoding is enabled) and target port numbers turned into components.
+ * decoding is enabled) and target port numbers turned into components.  A
+ * host bridge that passes through is a port above its root port.
  */
 static int route_nodes(const struct cxlemu_topo *t, struct cxlemu_route_node **nodes_out,
 		       struct cxlemu_route_decoder **decs_out)
@@ -394,7 +532,7 @@ static int route_nodes(const struct cxlemu_topo *t, struct cxlemu_route_node **n
 
 		nd->id = i;
 		nd->below = CXLEMU_NO_NODE;
-		if (is_port(c->info.kind)) {
+		if (is_port(c->info.kind) || passes_through(c)) {
 			nd->kind = CXLEMU_NODE_PORT;
 			nd->below = c->info.below;
 			continue;
@@ -433,7 +571,6 @@ static int route_nodes(const struct cxlemu_topo *t, struct cxlemu_route_node **n
 	return 0;
 }
 
-/* Rebuilds and publishes the route table of every window. */
 /*
  * Rebuilds and publishes the route table of every window.  A window whose
  * table cannot be built is unmapped (every access misses) rather than left
@@ -565,6 +702,9 @@ int cxlemu_topo_reset(struct cxlemu_topo *t, uint32_t id)
 	if (!c)
 		return -EINVAL;
 	cxlemu_compregs_reset(&c->regs);
+	/* QEMU decides at reset whether a pxb-cxl passes through. */
+	if (c->info.kind == CXLEMU_COMP_HOST_BRIDGE)
+		hb_decide(t, id);
 	return rebuild(t);
 }
 
@@ -694,7 +834,7 @@ int cxlemu_topo_walk(struct cxlemu_topo *t, uint64_t hpa,
 		const struct comp *c = &t->comps[cur];
 
 		info->path[info->depth++] = cur;
-		if (is_port(c->info.kind)) {
+		if (is_port(c->info.kind) || passes_through(c)) {
 			if (c->info.below == CXLEMU_COMP_NONE)
 				return cxlemu_route_miss(info, level, cur, CXLEMU_MISS_EMPTY_PORT);
 			cur = c->info.below;

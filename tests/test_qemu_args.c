@@ -97,6 +97,10 @@ static void test_argv_and_memory_layout(void **state)
 	assert_int_equal(i.dc_size, GiB);
 	assert_int_equal(cxlemu_topo_info(t, cxlemu_topo_find(t, "rp0"), &i), 0);
 	assert_int_equal(i.port, 3);
+	/* hdm_for_passthrough=true: decoders despite the single root port. */
+	assert_int_equal(cxlemu_topo_info(t, cxlemu_topo_find(t, "cxl.1"), &i), 0);
+	assert_int_equal(i.flags, 0);
+	assert_non_null(i.hdm);
 	/* 16 GiB on q35: 2 GiB below 4 GiB, 14 GiB above, RAM ends at 18 GiB. */
 	assert_int_equal(cxlemu_topo_window(t, 0, &w), 0);
 	assert_int_equal(w.base, 18 * GiB + 256 * MiB);
@@ -149,6 +153,11 @@ static const struct bad bads[] = {
 	{ HB "-device cxl-rp,port=1,bus=cxl.1,id=rp1,oops", "property 'oops': expected key=value" },
 	{ "-device pxb-cxl,id='unterminated", "unterminated ' quote" },
 	{ "-device pxb-cxl,bus_nr=300,id=h", "property 'bus_nr'" },
+	/* QEMU's boolean words only, spelled exactly. */
+	{ "-device pxb-cxl,bus_nr=1,id=h,hdm_for_passthrough=maybe", "property 'hdm_for_passthrough': 'maybe' is not 'on' or 'off'" },
+	{ "-device pxb-cxl,bus_nr=1,id=h,hdm_for_passthrough=ON", "property 'hdm_for_passthrough'" },
+	{ "-device pxb-cxl,bus_nr=1,id=h,hdm_for_passthrough=", "property 'hdm_for_passthrough'" },
+	{ "-device pxb-cxl,bus_nr=1,id=h,hdm_for_passthrough=1", "property 'hdm_for_passthrough'" },
 	{ "-device cxl-rp,port=0,bus=h,id=r -device cxl-rp,port=0,bus=r,id=s", "no CXL device named 'h'" },
 	/* Regressions (review): memory sizes that wrap, ids QEMU refuses. */
 	{ HB "-m 1G,maxmem=18446744071562067968B", "beyond 52-bit addresses" },
@@ -193,6 +202,74 @@ static void test_unmodelled_accepted(void **state)
 	cxlemu_topo_free(t);
 	assert_int_equal(cxlemu_topo_from_qemu_string(NULL, NULL, &t, err, sizeof(err)), -EINVAL);
 	assert_int_equal(cxlemu_topo_from_qemu(NULL, 1, NULL, &t, err, sizeof(err)), -EINVAL);
+}
+
+/*
+ * pxb-cxl's hdm_for_passthrough as QEMU reads it: absent or off, a host
+ * bridge with exactly one root port passes through (no HDM capability);
+ * on, it has decoders.  With two root ports it decodes either way.
+ */
+static void test_hdm_for_passthrough(void **state)
+{
+	static const struct {
+		const char *prop;
+		bool passes;
+	} cases[] = {
+		{ "", true },
+		{ ",hdm_for_passthrough=off", true }, { ",hdm_for_passthrough=false", true },
+		{ ",hdm_for_passthrough=no", true }, { ",hdm_for_passthrough=n", true },
+		{ ",hdm_for_passthrough=on", false }, { ",hdm_for_passthrough=true", false },
+		{ ",hdm_for_passthrough=yes", false }, { ",hdm_for_passthrough=y", false },
+		/* The last one wins, as in QEMU. */
+		{ ",hdm_for_passthrough=on,hdm_for_passthrough=off", true },
+	};
+	struct cxlemu_topo *t;
+	struct cxlemu_comp_info i;
+	char line[512], err[256];
+	uint64_t v;
+	size_t k;
+
+	(void)state;
+	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		uint32_t hb;
+
+		snprintf(line, sizeof(line),
+			 "-device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1%s "
+			 "-device cxl-rp,port=4,bus=cxl.1,id=rp0 "
+			 "-object memory-backend-ram,id=m,size=256M "
+			 "-device cxl-type3,bus=rp0,volatile-memdev=m,id=d "
+			 "-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=1G", cases[k].prop);
+		if (cxlemu_topo_from_qemu_string(NULL, line, &t, err, sizeof(err)))
+			fail_msg("'%s' refused: %s", cases[k].prop, err);
+		hb = cxlemu_topo_find(t, "cxl.1");
+		assert_int_equal(cxlemu_topo_info(t, hb, &i), 0);
+		if (cases[k].passes) {
+			assert_int_equal(i.flags, CXLEMU_COMP_PASSTHROUGH_AUTO | CXLEMU_COMP_PASSTHROUGH);
+			assert_null(i.hdm);
+			assert_int_equal(i.below, cxlemu_topo_find(t, "rp0"));
+		} else {
+			assert_int_equal(i.flags, 0);
+			assert_non_null(i.hdm);
+			assert_int_equal(i.below, CXLEMU_COMP_NONE);
+		}
+		/* The capability array: RAS, Link, and HDM only with decoders. */
+		assert_int_equal(cxlemu_topo_reg_read(t, hb, CXLEMU_CM_OFFSET, 4, &v), 0);
+		assert_int_equal(v >> 24, cases[k].passes ? 2 : 3);
+		cxlemu_topo_free(t);
+	}
+	/* Two root ports per host bridge: HDM decoders, still QEMU's rule. */
+	t = test_topo_file("docs-interleave.qemu");
+	assert_int_equal(cxlemu_topo_info(t, cxlemu_topo_find(t, "cxl.2"), &i), 0);
+	assert_int_equal(i.flags, CXLEMU_COMP_PASSTHROUGH_AUTO);
+	assert_non_null(i.hdm);
+	cxlemu_topo_free(t);
+	/* Root ports named before their host bridge: the count is final. */
+	assert_int_equal(cxlemu_topo_from_qemu_string(NULL,
+		"-device cxl-rp,port=0,bus=h,id=r0 -device cxl-rp,port=1,bus=h,id=r1 "
+		"-device pxb-cxl,bus_nr=1,id=h", &t, err, sizeof(err)), 0);
+	assert_int_equal(cxlemu_topo_info(t, cxlemu_topo_find(t, "h"), &i), 0);
+	assert_int_equal(i.flags, CXLEMU_COMP_PASSTHROUGH_AUTO);
+	cxlemu_topo_free(t);
 }
 
 /* Random mutations of a good line never crash and always explain. */
@@ -242,6 +319,7 @@ int main(void)
 		cmocka_unit_test(test_argv_and_memory_layout),
 		cmocka_unit_test(test_bad_lines),
 		cmocka_unit_test(test_unmodelled_accepted),
+		cmocka_unit_test(test_hdm_for_passthrough),
 		cmocka_unit_test(test_mutations),
 	};
 

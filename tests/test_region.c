@@ -381,6 +381,143 @@ static void test_review_regressions(void **state)
 	cxlemu_topo_free(t);
 }
 
+/* Two host bridges with one root port each (the default topology of the
+ * tool, plus a second window on cxl.2 alone); @pxb2 goes on cxl.2's
+ * pxb-cxl. */
+#define PT_TOPOLOGY(pxb2) \
+	"-M q35,cxl=on -m 4G,maxmem=8G,slots=8\n" \
+	"-object memory-backend-ram,id=v0,size=512M\n" \
+	"-object memory-backend-ram,id=v1,size=512M\n" \
+	"-object memory-backend-ram,id=v2,size=2G\n" \
+	"-device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1\n" \
+	"-device pxb-cxl,bus_nr=222,bus=pcie.0,id=cxl.2" pxb2 "\n" \
+	"-device cxl-rp,port=0,bus=cxl.1,id=rp0,chassis=0,slot=0\n" \
+	"-device cxl-rp,port=2,bus=cxl.2,id=rp1,chassis=0,slot=1\n" \
+	"-device cxl-upstream,bus=rp0,id=us0\n" \
+	"-device cxl-downstream,port=0,bus=us0,id=sw0,chassis=0,slot=4\n" \
+	"-device cxl-downstream,port=1,bus=us0,id=sw1,chassis=0,slot=5\n" \
+	"-device cxl-type3,bus=sw0,volatile-memdev=v0,id=m0\n" \
+	"-device cxl-type3,bus=sw1,volatile-memdev=v1,id=m1\n" \
+	"-device cxl-type3,bus=rp1,volatile-memdev=v2,id=m2\n" \
+	"-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.targets.1=cxl.2,cxl-fmw.0.size=4G\n" \
+	"-M cxl-fmw.1.targets.0=cxl.2,cxl-fmw.1.size=1G\n"
+
+/* Committed decoders of a component (NULL hdm: none). */
+static unsigned int committed(struct cxlemu_topo *t, uint32_t id)
+{
+	struct cxlemu_comp_info c;
+	struct cxlemu_hdm_decoder d;
+	unsigned int n;
+
+	assert_int_equal(cxlemu_topo_info(t, id, &c), 0);
+	for (n = 0; c.hdm && n < cxlemu_hdm_count(c.hdm); n++)
+		if (cxlemu_hdm_decoder(c.hdm, n, &d) || !d.committed)
+			break;
+	return c.hdm ? n : 0;
+}
+
+/*
+ * Regions over host bridges that pass through, as Linux programs them:
+ * nothing at the host bridge, the switch and endpoints as usual; regions
+ * follow each other in the window (the free range is found below the
+ * pass-through host bridges), a window over one host bridge alone too.
+ * The same with cxl.2 given decoders (hdm_for_passthrough=on): a mixed
+ * 2-way window.
+ */
+static void test_passthrough_regions(void **state)
+{
+	static const char *const lines[] = { PT_TOPOLOGY(""),
+					     PT_TOPOLOGY(",hdm_for_passthrough=on") };
+	struct rng rng = { seed ^ 7 };
+	unsigned int k;
+
+	(void)state;
+	for (k = 0; k < 2; k++) {
+		struct cxlemu_topo *t;
+		struct cxlemu_window_desc w0, w1;
+		struct cxlemu_region_desc r = region(0, 2, 256, 512 * MiB, 0);
+		struct cxlemu_comp_info c;
+		struct cxlemu_hdm_decoder d;
+		uint32_t hb1, hb2, us, m0, m1, m2, ep;
+		uint64_t hpa, hpa2, hpa3, dpa, v;
+		char err[256];
+
+		assert_int_equal(cxlemu_topo_from_qemu_string(NULL, lines[k], &t, err, sizeof(err)), 0);
+		hb1 = cxlemu_topo_find(t, "cxl.1");
+		hb2 = cxlemu_topo_find(t, "cxl.2");
+		us = cxlemu_topo_find(t, "us0");
+		m0 = cxlemu_topo_find(t, "m0");
+		m1 = cxlemu_topo_find(t, "m1");
+		m2 = cxlemu_topo_find(t, "m2");
+		cxlemu_topo_window(t, 0, &w0);
+		cxlemu_topo_window(t, 1, &w1);
+		assert_int_equal(cxlemu_topo_info(t, hb1, &c), 0);
+		assert_true(c.flags & CXLEMU_COMP_PASSTHROUGH);
+		assert_int_equal(cxlemu_topo_info(t, hb2, &c), 0);
+		assert_int_equal(!!(c.flags & CXLEMU_COMP_PASSTHROUGH), k == 0);
+
+		/* The wrong host bridge at position 0 is still refused. */
+		r.endpoints[0] = m2;
+		r.endpoints[1] = m0;
+		assert_int_equal(cxlemu_topo_region_create(t, &r, &hpa), -EINVAL);
+		r.endpoints[0] = m0;
+		r.endpoints[1] = m2;
+		assert_int_equal(cxlemu_topo_region_create(t, &r, &hpa), 0);
+		assert_int_equal(hpa, w0.base);
+		assert_int_equal(committed(t, hb1), 0);
+		assert_int_equal(committed(t, hb2), k == 0 ? 0 : 1);
+		assert_int_equal(committed(t, us), 1);
+		assert_int_equal(committed(t, m0), 1);
+		assert_int_equal(committed(t, m2), 1);
+		if (k == 1) {
+			/* cxl.2's decoder: 1 way to root port 2. */
+			cxlemu_topo_info(t, hb2, &c);
+			assert_int_equal(cxlemu_hdm_decoder(c.hdm, 0, &d), 0);
+			assert_int_equal(d.ways, 1);
+			assert_int_equal(d.targets[0], 2);
+			assert_int_equal(d.base, hpa);
+		}
+		/* No HDM registers at the pass-through host bridge. */
+		assert_int_equal(cxlemu_topo_reg_read(t, hb1, 0x1000 + 0x400 + 0x20, 4, &v), 0);
+		assert_int_equal(v, 0);
+		assert_int_equal(cxlemu_topo_route(t, hpa + 256 + 9, &ep, &dpa), 0);
+		assert_int_equal(ep, m2);
+		assert_int_equal(dpa, 9);
+		assert_int_equal(cxlemu_topo_route(t, hpa + 512 + 9, &ep, &dpa), 0);
+		assert_int_equal(ep, m0);
+		assert_int_equal(dpa, 256 + 9);
+
+		/* The next region follows the first. */
+		r.endpoints[0] = m1;
+		assert_int_equal(cxlemu_topo_region_create(t, &r, &hpa2), 0);
+		assert_int_equal(hpa2, hpa + 512 * MiB);
+		assert_int_equal(cxlemu_topo_route(t, hpa2, &ep, &dpa), 0);
+		assert_int_equal(ep, m1);
+		assert_int_equal(dpa, 0);
+		assert_int_equal(cxlemu_topo_route(t, hpa2 + 256, &ep, &dpa), 0);
+		assert_int_equal(ep, m2);
+		assert_int_equal(dpa, 256 * MiB);
+
+		/* Window 1 on cxl.2 alone, locked like firmware's. */
+		r = region(1, 1, 256, 256 * MiB, CXLEMU_REGION_LOCK);
+		r.endpoints[0] = m2;
+		assert_int_equal(cxlemu_topo_region_create(t, &r, &hpa3), 0);
+		assert_int_equal(hpa3, w1.base);
+		assert_int_equal(cxlemu_topo_route(t, hpa3 + 5, &ep, &dpa), 0);
+		assert_int_equal(ep, m2);
+		assert_int_equal(dpa, 512 * MiB + 5);
+		assert_int_equal(committed(t, m2), 3);
+		assert_int_equal(committed(t, hb2), k == 0 ? 0 : 3);
+		/* And a second region there (k == 1: at the host bridge's and
+		 * the endpoint's next decoders). */
+		assert_int_equal(cxlemu_topo_region_create(t, &r, &hpa3), 0);
+		assert_int_equal(hpa3, w1.base + 256 * MiB);
+		assert_true(agree(t, w0.base, w0.size, &rng) > 2000);
+		assert_true(agree(t, w1.base, w1.size, &rng) > 5000);
+		cxlemu_topo_free(t);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -390,6 +527,7 @@ int main(void)
 		cmocka_unit_test(test_locked_region),
 		cmocka_unit_test(test_increasing_order),
 		cmocka_unit_test(test_review_regressions),
+		cmocka_unit_test(test_passthrough_regions),
 	};
 
 	seed = test_seed(0x2E6);

@@ -31,14 +31,17 @@ static const char default_topology[] = CXLEMU_CLI_DEFAULT_TOPOLOGY;
 #define DEF_WIN UINT64_C(0x490000000)
 
 /* One host bridge, one root port, one device: for programming decoders by
- * hand. */
-static const char single_topology[] =
-	"-M q35,cxl=on -m 4G\n"
-	"-object memory-backend-ram,id=vmem0,size=256M\n"
-	"-device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1\n"
-	"-device cxl-rp,port=3,bus=cxl.1,id=rp0,chassis=0,slot=0\n"
-	"-device cxl-type3,bus=rp0,volatile-memdev=vmem0,id=mem0,sn=0x9\n"
-	"-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G\n";
+ * hand (hdm_for_passthrough=on: the host bridge has HDM decoders). */
+#define SINGLE_TOPOLOGY(pxb_extra) \
+	"-M q35,cxl=on -m 4G\n" \
+	"-object memory-backend-ram,id=vmem0,size=256M\n" \
+	"-device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1" pxb_extra "\n" \
+	"-device cxl-rp,port=3,bus=cxl.1,id=rp0,chassis=0,slot=0\n" \
+	"-device cxl-type3,bus=rp0,volatile-memdev=vmem0,id=mem0,sn=0x9\n" \
+	"-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G\n"
+static const char single_topology[] = SINGLE_TOPOLOGY(",hdm_for_passthrough=on");
+/* The same as QEMU builds it by default: the host bridge passes through. */
+static const char passthrough_topology[] = SINGLE_TOPOLOGY("");
 
 /* ---- a host that records everything ---- */
 
@@ -923,6 +926,68 @@ static void test_register_windows_program_hdm(void **state)
 	host_free(h);
 }
 
+/*
+ * QEMU's default for a host bridge with one root port: its register window
+ * shows no HDM capability (RAS and Link only, nothing where the HDM
+ * registers would be, writes there ignored), and programming the endpoint
+ * alone routes the window to it.
+ */
+static void test_register_windows_passthrough(void **state)
+{
+	struct host *h = host_new();
+	struct cxlemu_sim_config c;
+	struct cxlemu_sim *sim;
+	struct cxlemu_sim_reg_window hbw, epw;
+	struct cxlemu_window_desc win;
+	struct cxlemu_comp_info hi;
+	struct cxlemu_topo *t;
+	uint32_t hb, mem;
+	uint64_t v, off;
+	uint8_t buf[64], back[64];
+
+	(void)state;
+	host_config(&c, h, false);
+	sim = sim_cmdline(&c, passthrough_topology);
+	t = cxlemu_sim_topo(sim);
+	hb = cxlemu_topo_find(t, "cxl.1");
+	mem = cxlemu_topo_find(t, "mem0");
+	cxlemu_topo_window(t, 0, &win);
+	assert_int_equal(cxlemu_topo_info(t, hb, &hi), 0);
+	assert_true(hi.flags & CXLEMU_COMP_PASSTHROUGH);
+	assert_null(hi.hdm);
+	window_of(sim, CXLEMU_SIM_REG_HB, hb, &hbw);
+	window_of(sim, CXLEMU_SIM_REG_EP, mem, &epw);
+	/* CXL Capability Header: two capabilities, no HDM entry. */
+	assert_int_equal(cxlemu_sim_reg_read(sim, hbw.base + CXLEMU_CM_OFFSET, 4, &v), 0);
+	assert_int_equal(v >> 24, 2);
+	assert_int_equal(cxlemu_sim_reg_read(sim, hbw.base + CXLEMU_CM_OFFSET + 0xc, 4, &v), 0);
+	assert_int_equal(v, 0);
+	/* What a guest would write to a host bridge decoder goes nowhere. */
+	assert_int_equal(cxlemu_sim_reg_write(sim, hbw.base + HDM_CTRL(0), 4, CTRL_COMMIT), 0);
+	for (off = HDM; off < HDM + 0x60; off += 4) {
+		assert_int_equal(cxlemu_sim_reg_read(sim, hbw.base + off, 4, &v), 0);
+		assert_int_equal(v, 0);
+	}
+	/* The endpoint's decoder alone maps the window. */
+	assert_int_equal(cxlemu_sim_access(sim, win.base, 64, CXLEMU_SIM_READ, buf, NULL), -ENXIO);
+	program(sim, epw.base, 0, win.base, 256 * MiB, 0);
+	memset(buf, 0x5a, sizeof(buf));
+	assert_int_equal(cxlemu_sim_access(sim, win.base + 0x2000, 64, CXLEMU_SIM_WRITE, buf, NULL), 0);
+	assert_int_equal(cxlemu_sim_access(sim, win.base + 0x2000, 64, CXLEMU_SIM_READ, back, NULL), 0);
+	assert_memory_equal(buf, back, 64);
+	{
+		struct cxlemu_sim_result res;
+
+		assert_int_equal(cxlemu_sim_access(sim, win.base + 0x2000, 64, CXLEMU_SIM_READ,
+						   back, &res), 0);
+		assert_int_equal(res.first_dpa, 0x2000);
+	}
+	assert_int_equal(cxlemu_sim_access(sim, win.base + 256 * MiB, 64, CXLEMU_SIM_READ,
+					   back, NULL), -ENXIO);
+	cxlemu_sim_free(sim);
+	host_free(h);
+}
+
 /* Every kind of window on a switched topology: host bridges where the
  * CEDT says, slots per endpoint, then the upstream ports; none overlap. */
 static void test_register_window_layout(void **state)
@@ -1511,6 +1576,7 @@ int main(void)
 		cmocka_unit_test(test_sparse_store_unit),
 		cmocka_unit_test(test_sparse_store_through_access),
 		cmocka_unit_test(test_register_windows_program_hdm),
+		cmocka_unit_test(test_register_windows_passthrough),
 		cmocka_unit_test(test_register_window_layout),
 		cmocka_unit_test(test_mailbox_identify_and_sanitize),
 		cmocka_unit_test(test_sanitize_host_memory),

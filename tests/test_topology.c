@@ -24,15 +24,47 @@ struct ids {
 	uint32_t hb0, hb1, rp0, rp1, usp, dsp0, dsp1, m0, m1, m2;
 };
 
-/* Two host bridges, a switch with two devices under the first. */
-static struct cxlemu_topo *build(struct ids *i)
+/* Adds a host bridge with pass-through flags @flags. */
+static uint32_t add_hb(struct cxlemu_topo *t, const char *name, uint32_t flags)
+{
+	struct cxlemu_comp_desc d;
+	uint32_t id;
+
+	memset(&d, 0, sizeof(d));
+	d.version = CXLEMU_COMP_DESC_VERSION;
+	d.kind = CXLEMU_COMP_HOST_BRIDGE;
+	d.name = name;
+	d.parent = CXLEMU_COMP_NONE;
+	d.flags = flags;
+	assert_int_equal(cxlemu_topo_add(t, &d, &id), 0);
+	return id;
+}
+
+static bool passes(struct cxlemu_topo *t, uint32_t id)
+{
+	struct cxlemu_comp_info info;
+
+	assert_int_equal(cxlemu_topo_info(t, id, &info), 0);
+	/* The flag, no decoders and the root port below go together. */
+	if (info.flags & CXLEMU_COMP_PASSTHROUGH) {
+		assert_null(info.hdm);
+		return true;
+	}
+	assert_non_null(info.hdm);
+	assert_int_equal(info.below, CXLEMU_COMP_NONE);
+	return false;
+}
+
+/* Two host bridges (with pass-through flags @hbflags, so QEMU's auto rule
+ * makes both pass through), a switch with two devices under the first. */
+static struct cxlemu_topo *build_flags(struct ids *i, uint32_t hbflags)
 {
 	struct cxlemu_window_desc w;
 	struct cxlemu_topo *t;
 
 	assert_int_equal(cxlemu_topo_new(NULL, &t), 0);
-	i->hb0 = test_add_comp(t, CXLEMU_COMP_HOST_BRIDGE, "cxl.1", CXLEMU_COMP_NONE, 0, 0, 0);
-	i->hb1 = test_add_comp(t, CXLEMU_COMP_HOST_BRIDGE, "cxl.2", CXLEMU_COMP_NONE, 0, 0, 0);
+	i->hb0 = add_hb(t, "cxl.1", hbflags);
+	i->hb1 = add_hb(t, "cxl.2", hbflags);
 	i->rp0 = test_add_comp(t, CXLEMU_COMP_ROOT_PORT, "root_port0", i->hb0, 0, 0, 0);
 	i->rp1 = test_add_comp(t, CXLEMU_COMP_ROOT_PORT, "root_port1", i->hb1, 0, 0, 0);
 	i->usp = test_add_comp(t, CXLEMU_COMP_USP, "us0", i->rp0, 0, 0, 0);
@@ -51,6 +83,11 @@ static struct cxlemu_topo *build(struct ids *i)
 	w.targets[1] = i->hb1;
 	assert_int_equal(cxlemu_topo_add_window(t, &w, NULL), 0);
 	return t;
+}
+
+static struct cxlemu_topo *build(struct ids *i)
+{
+	return build_flags(i, 0);
 }
 
 static void wr(struct cxlemu_topo *t, uint32_t id, uint32_t off, uint32_t v)
@@ -80,10 +117,14 @@ static uint32_t program(struct cxlemu_topo *t, uint32_t id, unsigned int n,
 	return rd(t, id, DEC(n, 0x10));
 }
 
+/* A 2-way region over the window; host bridges that pass through have
+ * nothing to program. */
 static void program_region(struct cxlemu_topo *t, const struct ids *i)
 {
-	assert_true(program(t, i->hb0, 0, WBASE, 4 * GB, 0, 1, 0) & (1u << 10));
-	assert_true(program(t, i->hb1, 0, WBASE, 4 * GB, 0, 1, 0) & (1u << 10));
+	if (!passes(t, i->hb0))
+		assert_true(program(t, i->hb0, 0, WBASE, 4 * GB, 0, 1, 0) & (1u << 10));
+	if (!passes(t, i->hb1))
+		assert_true(program(t, i->hb1, 0, WBASE, 4 * GB, 0, 1, 0) & (1u << 10));
 	assert_true(program(t, i->usp, 0, WBASE, 4 * GB, 1, 1, 0x0100) & (1u << 10));
 	assert_true(program(t, i->m0, 0, WBASE, 4 * GB, 2, 0, 0) & (1u << 10));
 	assert_true(program(t, i->m1, 0, WBASE, 4 * GB, 2, 0, 0) & (1u << 10));
@@ -329,7 +370,8 @@ static void test_random_register_traffic(void **state)
 
 	(void)state;
 	for (round = 0; round < 60; round++) {
-		struct cxlemu_topo *t = build(&i);
+		/* Every other round the host bridges pass through. */
+		struct cxlemu_topo *t = build_flags(&i, round & 1 ? CXLEMU_COMP_PASSTHROUGH_AUTO : 0);
 		uint32_t comps[] = { i.hb0, i.hb1, i.usp, i.m0, i.m1, i.m2, i.rp0 };
 
 		if (round % 3 == 0)
@@ -389,6 +431,304 @@ static void test_random_register_traffic(void **state)
 	assert_true(routed > probes / 20);
 }
 
+/* Probes the whole window: the table agrees with the register walk. */
+static unsigned int agree(struct cxlemu_topo *t, uint64_t base, uint64_t size, struct rng *r)
+{
+	unsigned int k, routed = 0;
+
+	for (k = 0; k < 5000; k++) {
+		uint64_t hpa = base + rng_below(r, size + 8192) - 4096, dpa = 0;
+		struct cxlemu_route_info info;
+		uint32_t ep = 0;
+		int want = cxlemu_topo_walk(t, hpa, &info);
+
+		assert_true(want >= 0);
+		assert_int_equal(cxlemu_topo_route(t, hpa, &ep, &dpa), want);
+		assert_int_equal(ep, info.ep);
+		if (want == 0) {
+			assert_int_equal(dpa, info.dpa);
+			routed++;
+		}
+	}
+	return routed;
+}
+
+/* A 1-way window over a host bridge that passes through (QEMU's auto rule
+ * and the explicit one): no HDM capability in its register block, the
+ * window goes straight to the root port, the endpoint's decoder alone maps
+ * it. */
+static void test_passthrough_one_way(void **state)
+{
+	static const uint32_t modes[] = { CXLEMU_COMP_PASSTHROUGH_AUTO, CXLEMU_COMP_PASSTHROUGH };
+	struct rng r = { seed ^ 0x55 };
+	unsigned int m;
+
+	(void)state;
+	for (m = 0; m < 2; m++) {
+		struct cxlemu_window_desc w;
+		struct cxlemu_comp_info info;
+		struct cxlemu_route_info ri;
+		struct cxlemu_topo *t;
+		uint32_t hb, rp, dev, off;
+
+		assert_int_equal(cxlemu_topo_new(NULL, &t), 0);
+		hb = add_hb(t, "hb", modes[m]);
+		/* No root port yet: auto decodes (QEMU's first reset sees no
+		 * port), the explicit mode passes to nothing. */
+		assert_int_equal(passes(t, hb), m == 1);
+		rp = test_add_comp(t, CXLEMU_COMP_ROOT_PORT, "rp", hb, 5, 0, 0);
+		dev = test_add_comp(t, CXLEMU_COMP_TYPE3, "dev", rp, 0, GB, 0);
+		assert_true(passes(t, hb));
+		assert_int_equal(cxlemu_topo_info(t, hb, &info), 0);
+		assert_int_equal(info.flags, modes[m] | CXLEMU_COMP_PASSTHROUGH);
+		assert_int_equal(info.below, rp);
+		memset(&w, 0, sizeof(w));
+		w.version = CXLEMU_WINDOW_DESC_VERSION;
+		w.base = WBASE;
+		w.size = 2 * GB;
+		w.ways = 1;
+		w.gran = 256;
+		w.targets[0] = hb;
+		assert_int_equal(cxlemu_topo_add_window(t, &w, NULL), 0);
+
+		/* Capability array: CXL header with RAS and Link only. */
+		assert_int_equal(rd(t, hb, 0x1000) >> 24, 2);
+		assert_int_equal(rd(t, hb, 0x1004) & 0xffff, 2);
+		assert_int_equal(rd(t, hb, 0x1008) & 0xffff, 4);
+		assert_int_equal(rd(t, hb, 0x100c), 0);
+		/* Where HDM would be: zeros, and a commit goes nowhere. */
+		program(t, hb, 0, WBASE, GB, 0, 0, 5);
+		wr(t, hb, HDM + 4, 2);
+		for (off = HDM; off < HDM + 0x100; off += 4)
+			assert_int_equal(rd(t, hb, off), 0);
+		/* RAS still works. */
+		wr(t, hb, 0x1104, 0x3);
+		assert_int_equal(rd(t, hb, 0x1104), 0x3);
+
+		/* Nothing decoded: the miss is at the endpoint, level 3. */
+		expect(t, WBASE, CXLEMU_ROUTE_MISS | 3, dev, 0);
+		assert_int_equal(cxlemu_topo_walk(t, WBASE, &ri), CXLEMU_ROUTE_MISS | 3);
+		assert_int_equal(ri.reason, CXLEMU_MISS_NO_DECODER);
+		wr(t, dev, HDM + 4, 2);
+		assert_true(program(t, dev, 0, WBASE, GB, 0, 0, 0) & (1u << 10));
+		expect(t, WBASE + 0x12345, 0, dev, 0x12345);
+		expect(t, WBASE + GB, CXLEMU_ROUTE_MISS | 3, dev, 0);
+		assert_int_equal(cxlemu_topo_walk(t, WBASE + 64, &ri), 0);
+		assert_int_equal(ri.depth, 3);
+		assert_int_equal(ri.path[0], hb);
+		assert_int_equal(ri.path[1], rp);
+		assert_int_equal(ri.path[2], dev);
+		assert_int_equal(ri.level, 3);
+		/* A reset keeps it passing through; the routes stay. */
+		assert_int_equal(cxlemu_topo_reset(t, hb), 0);
+		assert_true(passes(t, hb));
+		expect(t, WBASE + 64, 0, dev, 64);
+		assert_true(agree(t, w.base, w.size, &r) > 1000);
+		/* Detached device: the root port is empty, level 2. */
+		assert_int_equal(cxlemu_topo_detach(t, rp), 0);
+		expect(t, WBASE + 64, CXLEMU_ROUTE_MISS | 2, rp, 0);
+		cxlemu_topo_free(t);
+	}
+}
+
+/*
+ * A 4-way window over two host bridges that pass through and one that
+ * decodes (two root ports), in different positions: the table agrees with
+ * the register walk, every granule goes where the arithmetic says.
+ */
+static void test_passthrough_interleaved(void **state)
+{
+	struct rng r = { seed ^ 0x99 };
+	struct cxlemu_window_desc w;
+	struct cxlemu_topo *t;
+	uint32_t hb[3], rp[4], m[4], ep, k;
+	uint64_t dpa;
+
+	(void)state;
+	assert_int_equal(cxlemu_topo_new(NULL, &t), 0);
+	hb[0] = add_hb(t, "a", CXLEMU_COMP_PASSTHROUGH_AUTO);
+	hb[1] = add_hb(t, "b", CXLEMU_COMP_PASSTHROUGH_AUTO);
+	hb[2] = add_hb(t, "c", CXLEMU_COMP_PASSTHROUGH);
+	rp[0] = test_add_comp(t, CXLEMU_COMP_ROOT_PORT, "a0", hb[0], 0, 0, 0);
+	rp[1] = test_add_comp(t, CXLEMU_COMP_ROOT_PORT, "b0", hb[1], 0, 0, 0);
+	rp[2] = test_add_comp(t, CXLEMU_COMP_ROOT_PORT, "b1", hb[1], 1, 0, 0);
+	rp[3] = test_add_comp(t, CXLEMU_COMP_ROOT_PORT, "c0", hb[2], 7, 0, 0);
+	assert_true(passes(t, hb[0]));
+	assert_false(passes(t, hb[1]));
+	assert_true(passes(t, hb[2]));
+	for (k = 0; k < 4; k++) {
+		char name[8];
+
+		snprintf(name, sizeof(name), "m%u", k);
+		m[k] = test_add_comp(t, CXLEMU_COMP_TYPE3, name, rp[k], 0, GB, 0);
+	}
+	/* Window positions: a, b, c, b; b interleaves its two ports. */
+	memset(&w, 0, sizeof(w));
+	w.version = CXLEMU_WINDOW_DESC_VERSION;
+	w.base = WBASE;
+	w.size = 4 * GB;
+	w.ways = 4;
+	w.gran = 256;
+	w.targets[0] = hb[0];
+	w.targets[1] = hb[1];
+	w.targets[2] = hb[2];
+	w.targets[3] = hb[1];
+	assert_int_equal(cxlemu_topo_add_window(t, &w, NULL), 0);
+	/* b at window positions 1 and 3 sees offsets 256..511 and 768..1023
+	 * of each KiB: a 2-way decoder at 512 B picks b0 then b1. */
+	assert_true(program(t, hb[1], 0, WBASE, 4 * GB, 1, 1, 0x0100) & (1u << 10));
+	for (k = 0; k < 4; k++) {
+		wr(t, m[k], HDM + 4, 2);
+		assert_true(program(t, m[k], 0, WBASE, 4 * GB, 2, 0, 0) & (1u << 10));
+	}
+	for (k = 0; k < 16; k++) {
+		static const unsigned int at[4] = { 0, 1, 3, 2 }; /* m index per position */
+
+		assert_int_equal(cxlemu_topo_route(t, WBASE + k * 256 + 3, &ep, &dpa), 0);
+		assert_int_equal(ep, m[at[k % 4]]);
+		assert_int_equal(dpa, (k / 4) * 256 + 3);
+	}
+	assert_true(agree(t, w.base, w.size, &r) > 4000);
+	/* Uncommitting b's decoder: its positions miss at level 1, the
+	 * pass-through positions still route. */
+	wr(t, hb[1], DEC(0, 0x10), 0);
+	expect(t, WBASE + 256, CXLEMU_ROUTE_MISS | 1, hb[1], 0);
+	expect(t, WBASE + 512, 0, m[3], 0);
+	assert_true(agree(t, w.base, w.size, &r) > 2000);
+	cxlemu_topo_free(t);
+}
+
+/*
+ * An auto host bridge with one root port and a programmed path below it
+ * gets a second root port: it decodes from then on, its decoders start
+ * uncommitted, the path below keeps its decoders but misses at the host
+ * bridge until the host bridge is programmed.  Resets keep the mode.
+ */
+static void test_passthrough_second_root_port(void **state)
+{
+	struct cxlemu_window_desc w;
+	struct cxlemu_comp_info info;
+	struct cxlemu_hdm_decoder d;
+	struct cxlemu_topo *t;
+	uint32_t hb, rp0, rp1, m0, m1;
+
+	(void)state;
+	assert_int_equal(cxlemu_topo_new(NULL, &t), 0);
+	hb = add_hb(t, "hb", CXLEMU_COMP_PASSTHROUGH_AUTO);
+	rp0 = test_add_comp(t, CXLEMU_COMP_ROOT_PORT, "rp0", hb, 0, 0, 0);
+	m0 = test_add_comp(t, CXLEMU_COMP_TYPE3, "m0", rp0, 0, GB, 0);
+	memset(&w, 0, sizeof(w));
+	w.version = CXLEMU_WINDOW_DESC_VERSION;
+	w.base = WBASE;
+	w.size = GB;
+	w.ways = 1;
+	w.gran = 256;
+	w.targets[0] = hb;
+	assert_int_equal(cxlemu_topo_add_window(t, &w, NULL), 0);
+	wr(t, m0, HDM + 4, 2);
+	assert_true(program(t, m0, 0, WBASE, GB, 0, 0, 0) & (1u << 10));
+	expect(t, WBASE + 64, 0, m0, 64);
+
+	rp1 = test_add_comp(t, CXLEMU_COMP_ROOT_PORT, "rp1", hb, 1, 0, 0);
+	assert_false(passes(t, hb));
+	assert_int_equal(cxlemu_topo_info(t, hb, &info), 0);
+	assert_int_equal(info.flags, CXLEMU_COMP_PASSTHROUGH_AUTO);
+	/* HDM capability back, 8 targets, nothing committed. */
+	assert_int_equal(rd(t, hb, 0x1000) >> 24, 3);
+	assert_int_equal(rd(t, hb, 0x100c) & 0xffff, 5);
+	assert_int_equal(rd(t, hb, HDM) >> 4 & 0xf, 8);
+	assert_int_equal(cxlemu_hdm_decoder(info.hdm, 0, &d), 0);
+	assert_false(d.committed);
+	/* m0 keeps its decoder; the host bridge misses. */
+	assert_int_equal(cxlemu_topo_info(t, m0, &info), 0);
+	assert_int_equal(cxlemu_hdm_decoder(info.hdm, 0, &d), 0);
+	assert_true(d.committed);
+	expect(t, WBASE + 64, CXLEMU_ROUTE_MISS | 1, hb, 0);
+	/* Programming the host bridge brings the route back, to either port. */
+	assert_true(program(t, hb, 0, WBASE, GB, 0, 0, 0) & (1u << 10));
+	expect(t, WBASE + 64, 0, m0, 64);
+	m1 = test_add_comp(t, CXLEMU_COMP_TYPE3, "m1", rp1, 0, GB, 0);
+	wr(t, m1, HDM + 4, 2);
+	assert_true(program(t, m1, 0, WBASE, GB, 0, 0, 0) & (1u << 10));
+	wr(t, hb, DEC(0, 0x10), 0);
+	assert_true(program(t, hb, 0, WBASE, GB, 0, 0, 1) & (1u << 10));
+	expect(t, WBASE + 64, 0, m1, 64);
+	/* A reset with two root ports: still decoding, decoders uncommitted. */
+	assert_int_equal(cxlemu_topo_reset(t, hb), 0);
+	assert_false(passes(t, hb));
+	expect(t, WBASE + 64, CXLEMU_ROUTE_MISS | 1, hb, 0);
+	cxlemu_topo_free(t);
+}
+
+/* Descriptions that cannot work are refused with a reason; version 1
+ * descriptions keep their old meaning. */
+static void test_passthrough_bad(void **state)
+{
+	struct cxlemu_comp_desc d;
+	struct cxlemu_topo *t;
+	struct cxlemu_window_desc w;
+	uint32_t hb, hb1, id;
+
+	(void)state;
+	assert_int_equal(cxlemu_topo_new(NULL, &t), 0);
+	memset(&d, 0, sizeof(d));
+	d.version = CXLEMU_COMP_DESC_VERSION;
+	d.kind = CXLEMU_COMP_HOST_BRIDGE;
+	d.parent = CXLEMU_COMP_NONE;
+	d.name = "hb";
+	d.flags = CXLEMU_COMP_PASSTHROUGH | CXLEMU_COMP_PASSTHROUGH_AUTO;
+	assert_int_equal(cxlemu_topo_add(t, &d, NULL), -EINVAL); /* both */
+	d.flags = 1u << 5;
+	assert_int_equal(cxlemu_topo_add(t, &d, NULL), -EINVAL); /* unknown */
+	d.flags = CXLEMU_COMP_PASSTHROUGH;
+	d.decoders = 2;
+	assert_int_equal(cxlemu_topo_add(t, &d, NULL), -EINVAL); /* decoders */
+	d.decoders = 0;
+	d.caps = CXLEMU_HDM_CAP_3_6_12;
+	assert_int_equal(cxlemu_topo_add(t, &d, NULL), -EINVAL); /* caps */
+	d.caps = 0;
+	d.version = CXLEMU_COMP_DESC_VERSION + 1;
+	assert_int_equal(cxlemu_topo_add(t, &d, NULL), -EINVAL); /* future */
+	d.version = CXLEMU_COMP_DESC_VERSION;
+	assert_int_equal(cxlemu_topo_add(t, &d, &hb), 0);
+	assert_int_equal(cxlemu_topo_count(t), 1);
+	/* Flags on anything but a host bridge. */
+	test_add_comp(t, CXLEMU_COMP_ROOT_PORT, "rp", hb, 0, 0, 0);
+	d.kind = CXLEMU_COMP_ROOT_PORT;
+	d.name = "rp1";
+	d.parent = hb1 = add_hb(t, "hb1", 0);
+	d.flags = CXLEMU_COMP_PASSTHROUGH_AUTO;
+	assert_int_equal(cxlemu_topo_add(t, &d, NULL), -EINVAL);
+	/* Explicit pass-through with a second root port: refused. */
+	d.flags = 0;
+	d.parent = hb;
+	d.port = 1;
+	assert_int_equal(cxlemu_topo_add(t, &d, NULL), -EINVAL);
+	assert_true(passes(t, hb));
+	/* Version 1: the flags field was reserved and is ignored. */
+	d.version = 1;
+	d.kind = CXLEMU_COMP_HOST_BRIDGE;
+	d.parent = CXLEMU_COMP_NONE;
+	d.name = "old";
+	d.flags = 0xdead;
+	assert_int_equal(cxlemu_topo_add(t, &d, &id), 0);
+	test_add_comp(t, CXLEMU_COMP_ROOT_PORT, "old-rp", id, 0, 0, 0);
+	assert_false(passes(t, id));
+	/* An explicit pass-through host bridge without a root port misses at
+	 * itself: nothing below. */
+	hb1 = add_hb(t, "empty", CXLEMU_COMP_PASSTHROUGH);
+	memset(&w, 0, sizeof(w));
+	w.version = CXLEMU_WINDOW_DESC_VERSION;
+	w.base = WBASE;
+	w.size = GB;
+	w.ways = 1;
+	w.gran = 256;
+	w.targets[0] = hb1;
+	assert_int_equal(cxlemu_topo_add_window(t, &w, NULL), 0);
+	expect(t, WBASE, CXLEMU_ROUTE_MISS | 1, hb1, 0);
+	cxlemu_topo_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -397,6 +737,10 @@ int main(void)
 		cmocka_unit_test(test_add_rules),
 		cmocka_unit_test(test_rebuild_failure_unmaps),
 		cmocka_unit_test(test_random_register_traffic),
+		cmocka_unit_test(test_passthrough_one_way),
+		cmocka_unit_test(test_passthrough_interleaved),
+		cmocka_unit_test(test_passthrough_second_root_port),
+		cmocka_unit_test(test_passthrough_bad),
 	};
 
 	seed = test_seed(0x7090);

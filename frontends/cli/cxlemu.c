@@ -107,6 +107,20 @@ static const char *kind_name(uint32_t k)
 	}
 }
 
+/* A host bridge without HDM decoders, passing to its only root port. */
+static bool passes_through(const struct cxlemu_comp_info *i)
+{
+	return i->kind == CXLEMU_COMP_HOST_BRIDGE && (i->flags & CXLEMU_COMP_PASSTHROUGH);
+}
+
+/* A host bridge's rule: "auto" (QEMU's), "always" or "never". */
+static const char *passthrough_rule(const struct cxlemu_comp_info *i)
+{
+	if (i->flags & CXLEMU_COMP_PASSTHROUGH_AUTO)
+		return "auto";
+	return i->flags & CXLEMU_COMP_PASSTHROUGH ? "always" : "never";
+}
+
 static const char *comp_name(const struct cli *c, uint32_t id)
 {
 	struct cxlemu_comp_info i;
@@ -220,8 +234,11 @@ static void tree_node(const struct cli *c, uint32_t id, int indent, struct json 
 		json_str(j, "kind", kind_name(i.kind));
 		if (i.kind == CXLEMU_COMP_ROOT_PORT || i.kind == CXLEMU_COMP_DSP)
 			json_u64(j, "port", i.port);
-		if (i.kind == CXLEMU_COMP_HOST_BRIDGE)
+		if (i.kind == CXLEMU_COMP_HOST_BRIDGE) {
 			json_u64(j, "uid", i.uid);
+			json_bool(j, "passthrough", passes_through(&i));
+			json_str(j, "passthrough_rule", passthrough_rule(&i));
+		}
 		if (i.kind == CXLEMU_COMP_TYPE3 || i.kind == CXLEMU_COMP_TYPE2) {
 			json_u64(j, "volatile_bytes", i.volatile_size);
 			json_u64(j, "persistent_bytes", i.persistent_size);
@@ -236,6 +253,8 @@ static void tree_node(const struct cli *c, uint32_t id, int indent, struct json 
 			printf(", port %u", i.port);
 		if (i.kind == CXLEMU_COMP_HOST_BRIDGE)
 			printf(", uid %u", i.uid);
+		if (passes_through(&i))
+			printf(", pass-through");
 		if (i.volatile_size) {
 			printf(", ");
 			print_size(i.volatile_size);
@@ -345,11 +364,32 @@ static int cmd_decoders(struct cli *c)
 		unsigned int d, p;
 
 		cxlemu_topo_info(c->t, k, &i);
+		/* A pass-through host bridge: no decoders, one way down. */
+		if (passes_through(&i)) {
+			if (c->json) {
+				json_obj(&j, NULL);
+				json_str(&j, "component", i.name);
+				json_bool(&j, "passthrough", true);
+				if (i.below != CXLEMU_COMP_NONE)
+					json_str(&j, "target", comp_name(c, i.below));
+				else
+					json_null(&j, "target");
+				json_arr(&j, "decoders");
+				json_end_arr(&j);
+				json_end_obj(&j);
+			} else {
+				printf("%s (%s) pass-through to %s: no HDM decoders\n", i.name,
+				       kind_name(i.kind), i.below != CXLEMU_COMP_NONE ?
+				       comp_name(c, i.below) : "(no root port)");
+			}
+			continue;
+		}
 		if (!i.hdm)
 			continue;
 		if (c->json) {
 			json_obj(&j, NULL);
 			json_str(&j, "component", i.name);
+			json_bool(&j, "passthrough", false);
 			json_bool(&j, "hdm_enabled", cxlemu_hdm_enabled(i.hdm));
 			json_arr(&j, "decoders");
 		} else {
@@ -685,6 +725,8 @@ static int cmd_dot(struct cli *c)
 
 		cxlemu_topo_info(c->t, k, &ci);
 		printf("  c%u [label=\"%s\\n(%s)", k, ci.name, kind_name(ci.kind));
+		if (passes_through(&ci))
+			printf("\\npass-through");
 		for (d = 0; ci.hdm && d < cxlemu_hdm_count(ci.hdm); d++) {
 			struct cxlemu_hdm_decoder s;
 

@@ -9,10 +9,47 @@
  * and downstream ports, at any depth), type-3 memory devices and type-2
  * accelerators.  Host bridges, switch upstream ports and endpoints carry a
  * component register block whose HDM decoders (hdm.h) the guest programs
- * through cxlemu_topo_reg_read() / cxlemu_topo_reg_write().  Every commit,
+ * through cxlemu_topo_reg_read() / cxlemu_topo_reg_write(), except for a
+ * host bridge that passes through (see below).  Every commit,
  * uncommit and reset republishes the route table of each window
  * (route.h), so the hot path never walks registers: a front-end reads the
  * current table with cxlemu_topo_routes().
+ *
+ * @par Pass-through host bridges
+ * A host bridge with exactly one root port may have no HDM Decoder
+ * Capability (CXL 3.1 8.2.4.20 requires one of a host bridge with more than
+ * one root port only): it sends every address of its windows to that root
+ * port.  Linux then gives the port a "passthrough decoder" instead of
+ * programming one; QEMU's pxb-cxl behaves so unless hdm_for_passthrough=on.
+ * A host bridge's mode is chosen when it is added (struct
+ * cxlemu_comp_desc::flags):
+ *
+ * - 0: HDM decoders, whatever its root ports (the default, and QEMU's
+ *   hdm_for_passthrough=on);
+ * - CXLEMU_COMP_PASSTHROUGH: always passes through; a second root port is
+ *   refused;
+ * - CXLEMU_COMP_PASSTHROUGH_AUTO: QEMU's default rule: passes through
+ *   exactly while it has one root port, has HDM decoders (8 targets) with
+ *   none or several.
+ *
+ * While it passes through, a host bridge's CXL.cache/mem capability array
+ * lists RAS and Link only (no HDM capability: reads where the HDM registers
+ * would be return 0, writes are ignored), cxlemu_topo_info() reports
+ * CXLEMU_COMP_PASSTHROUGH in its flags, no HDM decoders (hdm NULL) and its
+ * root port as @c below, and routes go from the window straight to that root
+ * port (in the router's description, a CXLEMU_NODE_PORT above the root
+ * port).  cxlemu_topo_region_create() programs nothing at it.
+ *
+ * An auto host bridge decides again, at once, whenever a root port is
+ * added below it and whenever cxlemu_topo_reset() resets it (QEMU decides
+ * at reset, after every device exists; here the topology is built one
+ * component at a time, so the count is followed as it grows).  Changing
+ * mode resets its HDM decoders: when a second root port arrives, the host
+ * bridge starts decoding with every decoder uncommitted, so routes through
+ * it miss at level 1 (no committed decoder) until its decoders are
+ * programmed, even where the switches and endpoints below kept theirs
+ * committed (a warning is logged then).  Going from none to one root port
+ * drops whatever its decoders held (they could name no port).
  *
  * Components are named by small integer ids returned when they are added.
  * Thread safety: single writer for everything but the published route
@@ -51,8 +88,29 @@ enum cxlemu_comp_kind {
 /** Size of a component register block (8.2.3). */
 #define CXLEMU_COMP_REGS_SIZE 0x10000u
 
-/** Version of struct cxlemu_comp_desc understood by this library. */
-#define CXLEMU_COMP_DESC_VERSION 1
+/**
+ * Version of struct cxlemu_comp_desc understood by this library.  Version 2
+ * turned the reserved field into @ref cxlemu_comp_desc::flags; version 1
+ * descriptions are still accepted, their flags read as 0.
+ */
+#define CXLEMU_COMP_DESC_VERSION 2
+
+/** Component flags: struct cxlemu_comp_desc and struct cxlemu_comp_info. */
+enum cxlemu_comp_flags {
+	/**
+	 * Host bridges.  In a description: the host bridge always passes
+	 * through (no HDM decoders; at most one root port; decoders and caps
+	 * must be 0).  In cxlemu_topo_info(): the host bridge passes through
+	 * now, whichever mode made it.
+	 */
+	CXLEMU_COMP_PASSTHROUGH = 1u << 0,
+	/**
+	 * Host bridges: pass through exactly while there is one root port,
+	 * QEMU's pxb-cxl rule (topology.h, "Pass-through host bridges").
+	 * Reported by cxlemu_topo_info() as given.
+	 */
+	CXLEMU_COMP_PASSTHROUGH_AUTO = 1u << 1,
+};
 
 /** Describes one component to add. */
 struct cxlemu_comp_desc {
@@ -73,7 +131,10 @@ struct cxlemu_comp_desc {
 	uint32_t decoders;
 	/** enum cxlemu_hdm_caps; 0 means all of them. */
 	uint32_t caps;
-	uint32_t reserved; /**< zero */
+	/** Version 2: enum cxlemu_comp_flags, host bridges only (at most one
+	 * of CXLEMU_COMP_PASSTHROUGH and CXLEMU_COMP_PASSTHROUGH_AUTO); 0 for
+	 * everything else.  Version 1: reserved, ignored. */
+	uint32_t flags;
 	/** Endpoints: volatile capacity, bytes (256 MiB multiple). */
 	uint64_t volatile_size;
 	/** Endpoints: persistent capacity, bytes (256 MiB multiple). */
@@ -142,8 +203,10 @@ CXLEMU_EXPORT void cxlemu_topo_free(struct cxlemu_topo *t);
  * @param desc description
  * @param id   receives the component id; may be NULL
  * @return 0, -EINVAL (bad kind, parent of the wrong kind, port number in
- *         use, bad sizes), -EEXIST (name in use), -EBUSY (parent port
- *         already has something attached), -ENOMEM
+ *         use, bad sizes, unknown or contradictory flags, a second root
+ *         port below a host bridge that always passes through),
+ *         -EEXIST (name in use), -EBUSY (parent port already has something
+ *         attached), -ENOMEM
  */
 CXLEMU_EXPORT int cxlemu_topo_add(struct cxlemu_topo *t,
 				  const struct cxlemu_comp_desc *desc,
@@ -192,12 +255,20 @@ struct cxlemu_comp_info {
 	uint32_t parent;
 	uint32_t port;   /**< Port Number (ports) */
 	uint32_t uid;    /**< host bridges: _UID */
-	uint32_t below;  /**< ports: what is attached, or CXLEMU_COMP_NONE */
-	uint32_t reserved; /**< zero */
+	/** Ports: what is attached, or CXLEMU_COMP_NONE; a host bridge that
+	 * passes through: its root port (CXLEMU_COMP_NONE while it has none);
+	 * other components: CXLEMU_COMP_NONE. */
+	uint32_t below;
+	/** Host bridges: enum cxlemu_comp_flags (CXLEMU_COMP_PASSTHROUGH
+	 * while it passes through, CXLEMU_COMP_PASSTHROUGH_AUTO for QEMU's
+	 * rule); 0 for other components. */
+	uint32_t flags;
 	const char *name; /**< borrowed, valid while the topology lives */
 	/** HDM decoders of this component, borrowed, to read with
-	 * cxlemu_hdm_decoder(); NULL for ports.  Write them through
-	 * cxlemu_topo_reg_write() so that the routes follow. */
+	 * cxlemu_hdm_decoder(); NULL for ports and for a host bridge that
+	 * passes through.  Write them through cxlemu_topo_reg_write() so that
+	 * the routes follow.  The pointer of an auto host bridge changes when
+	 * its mode does: read it again after adding a root port or a reset. */
 	const struct cxlemu_hdm *hdm;
 	uint64_t volatile_size;   /**< endpoints */
 	uint64_t persistent_size; /**< endpoints */
@@ -263,6 +334,8 @@ CXLEMU_EXPORT int cxlemu_topo_reg_write(struct cxlemu_topo *t, uint32_t id,
 
 /**
  * Conventional reset of one component's registers (decoders uncommitted).
+ * A host bridge in CXLEMU_COMP_PASSTHROUGH_AUTO mode decides again whether
+ * it passes through (one root port) or decodes.
  * @param t  topology
  * @param id component id
  * @return 0, -EINVAL, -ENOMEM as for cxlemu_topo_reg_write()
@@ -384,8 +457,9 @@ struct cxlemu_region_desc {
  * Programs and commits every decoder along the paths of a region: each host
  * bridge and switch on the way gets a decoder selecting the ports that lead
  * to the region's endpoints (granularity growing with the ways above, as
- * Linux programs them), each endpoint a decoder over its next free DPA in
- * the chosen partition.  Everything goes through register writes, so the
+ * Linux programs them; a host bridge that passes through has none to
+ * program and is skipped, as Linux does), each endpoint a decoder over its
+ * next free DPA in the chosen partition.  Everything goes through register writes, so the
  * commit rules of hdm.h apply; on any failure the decoders this call
  * committed are uncommitted again and HDM Decoder Enable is restored (a
  * locked region gets Lock On Commit only after every decoder has committed
@@ -414,6 +488,11 @@ CXLEMU_EXPORT int cxlemu_topo_region_create(struct cxlemu_topo *t,
  * cxl-fmw.N.size=,cxl-fmw.N.interleave-granularity=` and `-m size,
  * maxmem=,slots=` (where q35 places the windows).  Options and properties
  * the library does not model are accepted and ignored.
+ *
+ * Host bridges follow QEMU's pxb-cxl: CXLEMU_COMP_PASSTHROUGH_AUTO (pass
+ * through with exactly one root port), or HDM decoders whatever the root
+ * ports with `hdm_for_passthrough=on` (QEMU's boolean words: on, yes, true,
+ * y; off, no, false, n).
  *
  * Window placement follows QEMU's q35: the CXL host register area (1 MiB)
  * starts after RAM above 4 GiB (after device memory when maxmem > size),

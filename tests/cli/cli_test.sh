@@ -42,13 +42,19 @@ printf '%s\n' "$show" | grep -q "^0x0000000490000300  cxl-mem2    0x100$"
 check "show prints the interleave layout" $?
 printf '%s\n' "$show" | grep -q "decoder 1: committed (control 0x1610), \[0x4d0000000, +1 GiB) 2-way 256 B, DPA 0x20000000"
 check "show prints decoder registers" $?
+printf '%s\n' "$show" | grep -q "^cxl.1 (host-bridge, uid 12, pass-through)$"
+check "show marks a pass-through host bridge in the tree" $?
+printf '%s\n' "$show" | grep -q "^cxl.2 (host-bridge) pass-through to root_port1: no HDM decoders$"
+check "show lists a pass-through host bridge among the decoders" $?
 
 r=$("$CXLEMU" route 0x490012345 0x4d0000200 0x58fffffff 0x590000000)
 printf '%s\n' "$r" | grep -q "^0x490012345: cxl-mem2 dpa=0x9145 via cxl.2/root_port1/cxl-mem2$"
 check "route through a host bridge" $?
 printf '%s\n' "$r" | grep -q "^0x4d0000200: cxl-mem1 dpa=0x100 via cxl.1/root_port0/us0/swport1/cxl-mem1$"
 check "route through the switch" $?
-printf '%s\n' "$r" | grep -q "^0x58fffffff: unmapped at level 1 (cxl.2): no committed decoder covers it$"
+# Both host bridges have one root port: they pass through (QEMU's default),
+# so a hole shows at the endpoint, three levels down.
+printf '%s\n' "$r" | grep -q "^0x58fffffff: unmapped at level 3 (cxl-mem2): no committed decoder covers it$"
 check "route into a hole names the level" $?
 printf '%s\n' "$r" | grep -q "^0x590000000: unmapped at level 0 (window): outside every window$"
 check "route outside the window" $?
@@ -76,12 +82,17 @@ import json, sys
 t = json.load(sys.stdin)
 assert t["windows"][0]["targets"] == ["cxl.1", "cxl.2"], t
 assert t["host_bridges"][0]["children"][0]["children"][0]["name"] == "us0", t
+assert t["host_bridges"][1]["passthrough"] is True, t
+assert t["host_bridges"][1]["passthrough_rule"] == "auto", t
 '; check "tree --json" $?
 "$CXLEMU" --json decoders | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 m2 = [c for c in d if c["component"] == "cxl-mem2"][0]
 assert m2["decoders"][1]["dpa_base"] == "0x20000000" and m2["decoders"][1]["state"] == "committed", m2
+assert m2["passthrough"] is False, m2
+h1 = [c for c in d if c["component"] == "cxl.1"][0]
+assert h1["passthrough"] is True and h1["target"] == "root_port0" and h1["decoders"] == [], h1
 '; check "decoders --json" $?
 "$CXLEMU" --json layout --count 4 | python3 -c '
 import json, sys
@@ -106,10 +117,24 @@ check "region from the command line (8 KiB granules)" $?
 "$CXLEMU" -t "$DATA/docs-interleave.qemu" -r 'window=0,ways=4,gran=8k,size=1G,devices=cxl-pmem0:cxl-pmem2:cxl-pmem1:cxl-pmem3,pmem' \
 	route 0x490002000 | grep -q "cxl-pmem2 dpa=0x0"
 check "second granule of the region" $?
-"$CXLEMU" route 0x490000000 -- -device pxb-cxl,bus_nr=1,id=h -device cxl-rp,port=0,bus=h,id=r \
-	-object memory-backend-ram,id=m,size=256M -device cxl-type3,bus=r,volatile-memdev=m,id=d \
-	-M cxl-fmw.0.targets.0=h,cxl-fmw.0.size=1G -m 4G,maxmem=8G,slots=8 | grep -q "unmapped at level 1 (h)"
+# One root port: the host bridge passes through and the miss is at the
+# device; with hdm_for_passthrough=on it has decoders and misses itself.
+one_rp() { # extra pxb-cxl properties, command...
+	pxb=$1
+	shift
+	"$CXLEMU" "$@" -- -device "pxb-cxl,bus_nr=1,id=h$pxb" -device cxl-rp,port=0,bus=h,id=r \
+		-object memory-backend-ram,id=m,size=256M -device cxl-type3,bus=r,volatile-memdev=m,id=d \
+		-M cxl-fmw.0.targets.0=h,cxl-fmw.0.size=1G -m 4G,maxmem=8G,slots=8
+}
+one_rp "" route 0x490000000 | grep -q "unmapped at level 3 (d)"
 check "topology from arguments after --" $?
+one_rp ",hdm_for_passthrough=on" route 0x490000000 | grep -q "unmapped at level 1 (h)"
+check "hdm_for_passthrough=on gives the host bridge decoders" $?
+one_rp ",hdm_for_passthrough=on" decoders | grep -q "^h (host-bridge)$"
+check "decoders lists the host bridge with hdm_for_passthrough=on" $?
+err=$(one_rp ",hdm_for_passthrough=maybe" tree 2>&1); rc=$?
+[ "$rc" -eq 2 ] && printf '%s\n' "$err" | grep -q "property 'hdm_for_passthrough': 'maybe' is not 'on' or 'off'"
+check "a bad hdm_for_passthrough is refused" $?
 err=$("$CXLEMU" tree -- -device cxl-rp,port=0,bus=nowhere,id=r 2>&1); rc=$?
 [ "$rc" -eq 2 ] && printf '%s\n' "$err" | grep -q "property 'bus': no CXL device named 'nowhere'"
 check "a bad command line names the property" $?
