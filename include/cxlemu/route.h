@@ -399,6 +399,49 @@ struct cxlemu_route_table_stats {
 CXLEMU_EXPORT void cxlemu_route_table_stats(const struct cxlemu_route_table *t,
 					    struct cxlemu_route_table_stats *st);
 
+/** What a front-end may do with an extent (struct cxlemu_route_extent). */
+enum cxlemu_extent_flags {
+	/** Every address of the extent misses (nothing committed there). */
+	CXLEMU_EXTENT_MISS = 1u << 0,
+	/** Some interleave positions miss, others route. */
+	CXLEMU_EXTENT_PARTIAL = 1u << 1,
+	/** The whole extent goes to one endpoint at consecutive DPAs: a
+	 * front-end may map it straight onto that endpoint's memory. */
+	CXLEMU_EXTENT_LINEAR = 1u << 2,
+	/** The window's XOR maps permute the interleave units. */
+	CXLEMU_EXTENT_XOR = 1u << 3,
+};
+
+/** A stretch of a window that one decoder configuration routes. */
+struct cxlemu_route_extent {
+	uint64_t base;  /**< first HPA */
+	uint64_t size;  /**< bytes */
+	/** Bytes that route to one endpoint at consecutive DPAs, from any
+	 * multiple of @p unit past @p base: the smallest interleave granule
+	 * on the way (the whole extent when it is linear). */
+	uint64_t unit;
+	uint32_t slots; /**< interleave positions in one period of the pattern */
+	uint32_t flags; /**< enum cxlemu_extent_flags */
+	uint32_t ep;    /**< CXLEMU_EXTENT_LINEAR: the endpoint id */
+	uint32_t reserved; /**< zero */
+	uint64_t dpa;   /**< CXLEMU_EXTENT_LINEAR: the DPA of @p base */
+};
+
+/**
+ * Describes the extents of a compiled table, in HPA order, so that a
+ * front-end can choose how to serve each: map a linear extent onto the
+ * endpoint's memory, translate page by page where @p unit is at least a
+ * page, or route every access with cxlemu_route() elsewhere.  The extents
+ * cover the window without gaps.
+ * @param t     the table
+ * @param index 0 for the first extent, then 1, 2, ...
+ * @param out   receives the extent
+ * @return 0, or -ENOENT past the last extent (-EINVAL for NULL arguments)
+ */
+CXLEMU_EXPORT int cxlemu_route_table_extent(const struct cxlemu_route_table *t,
+					    uint32_t index,
+					    struct cxlemu_route_extent *out);
+
 /**
  * A published route table: one atomically replaced pointer.
  *

@@ -392,3 +392,44 @@ void cxlemu_route_table_stats(const struct cxlemu_route_table *t,
 	st->targets = tp->ntargets;
 	st->bytes = tp->bytes;
 }
+
+int cxlemu_route_table_extent(const struct cxlemu_route_table *t, uint32_t index,
+			      struct cxlemu_route_extent *out)
+{
+	const struct table_priv *tp = (const struct table_priv *)t;
+	const struct cxlemu_route_segment *sg;
+	uint32_t i, nslots, misses = 0;
+	uint64_t end;
+
+	if (!t || !out)
+		return -EINVAL;
+	if (index >= tp->nsegs)
+		return -ENOENT;
+	sg = &t->segs[index];
+	end = index + 1 < tp->nsegs ? t->segs[index + 1].base : t->base + t->size;
+	nslots = (UINT32_C(1) << sg->pow2_shift) * (sg->mod3 ? 3u : 1u);
+	memset(out, 0, sizeof(*out));
+	out->base = sg->base;
+	out->size = end - sg->base;
+	out->unit = sg->unit_mask + 1;
+	out->slots = nslots;
+	out->ep = UINT32_MAX;
+	for (i = 0; i < nslots; i++)
+		if (sg->slots[i].rc)
+			misses++;
+	if (misses == nslots)
+		out->flags |= CXLEMU_EXTENT_MISS;
+	else if (misses)
+		out->flags |= CXLEMU_EXTENT_PARTIAL;
+	if (t->nxor)
+		out->flags |= CXLEMU_EXTENT_XOR;
+	/* One position whose DPA advances by a whole unit per unit of HPA:
+	 * the DPA is base's plus the offset, over the whole extent. */
+	if (nslots == 1 && !misses && !t->nxor && sg->slots[0].dpp == out->unit) {
+		out->flags |= CXLEMU_EXTENT_LINEAR;
+		out->ep = sg->slots[0].id;
+		out->dpa = sg->slots[0].dpa0;
+		out->unit = out->size;
+	}
+	return 0;
+}
