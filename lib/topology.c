@@ -695,6 +695,16 @@ int cxlemu_topo_reg_write(struct cxlemu_topo *t, uint32_t id, uint32_t offset,
 	return rc;
 }
 
+int cxlemu_topo_hdm_offset(const struct cxlemu_topo *t, uint32_t id, uint32_t *offset)
+{
+	if (!t || id >= t->ncomps || !offset)
+		return -EINVAL;
+	if (!t->comps[id].info.hdm)
+		return -ENOENT;
+	*offset = CXLEMU_CM_OFFSET + CM_HDM_OFFSET;
+	return 0;
+}
+
 int cxlemu_topo_reset(struct cxlemu_topo *t, uint32_t id)
 {
 	struct comp *c = comp_of(t, id);

@@ -729,6 +729,46 @@ static void test_passthrough_bad(void **state)
 	cxlemu_topo_free(t);
 }
 
+
+/* cxlemu_topo_hdm_offset: the HDM capability found by walking the block's
+ * capability array is where the call says; ports and pass-through host
+ * bridges have none. */
+static void test_hdm_offset(void **state)
+{
+	struct ids i;
+	struct cxlemu_topo *t = build(&i);
+	struct cxlemu_topo *p = build_flags(&i, CXLEMU_COMP_PASSTHROUGH_AUTO);
+	uint32_t ids[] = { i.hb0, i.usp, i.m0 }, off, k, n, hdr;
+
+	(void)state;
+	for (k = 0; k < 3; k++) {
+		uint32_t found = 0;
+
+		assert_int_equal(cxlemu_topo_hdm_offset(t, ids[k], &off), 0);
+		hdr = rd(t, ids[k], CXLEMU_CM_OFFSET);
+		for (n = 1; n <= ((hdr >> 24) & 0xff); n++) {
+			uint32_t cap = rd(t, ids[k], CXLEMU_CM_OFFSET + 4 * n);
+
+			if ((cap & 0xffff) == 5)
+				found = CXLEMU_CM_OFFSET + (cap >> 20);
+		}
+		assert_int_equal(found, off);
+		/* Global Control (offset 4) through the offset: HDM Decoder
+		 * Enable reads back. */
+		if (k == 2) {
+			wr(t, ids[k], off + 4, 2);
+			assert_int_equal(rd(t, ids[k], off + 4) & 2, 2);
+		}
+	}
+	assert_int_equal(cxlemu_topo_hdm_offset(t, i.rp0, &off), -ENOENT);
+	assert_int_equal(cxlemu_topo_hdm_offset(t, i.dsp0, &off), -ENOENT);
+	assert_int_equal(cxlemu_topo_hdm_offset(p, i.hb0, &off), -ENOENT);
+	assert_int_equal(cxlemu_topo_hdm_offset(t, 999, &off), -EINVAL);
+	assert_int_equal(cxlemu_topo_hdm_offset(t, i.m0, NULL), -EINVAL);
+	cxlemu_topo_free(t);
+	cxlemu_topo_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -741,6 +781,7 @@ int main(void)
 		cmocka_unit_test(test_passthrough_interleaved),
 		cmocka_unit_test(test_passthrough_second_root_port),
 		cmocka_unit_test(test_passthrough_bad),
+		cmocka_unit_test(test_hdm_offset),
 	};
 
 	seed = test_seed(0x7090);

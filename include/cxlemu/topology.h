@@ -333,6 +333,21 @@ CXLEMU_EXPORT int cxlemu_topo_reg_write(struct cxlemu_topo *t, uint32_t id,
 					uint64_t val);
 
 /**
+ * Where a component's HDM Decoder Capability Structure (8.2.4.20) sits in
+ * its component register block, for front-ends that keep their own
+ * capability array and pass only the HDM decoder registers on: the
+ * register at offset X of the structure is read and written with
+ * cxlemu_topo_reg_read() / cxlemu_topo_reg_write() at @p offset + X.
+ * @param t      topology
+ * @param id     component id
+ * @param offset receives the byte offset in the 64 KiB block
+ * @return 0, -ENOENT when the component has no HDM decoders (ports,
+ *         pass-through host bridges), -EINVAL for a bad id
+ */
+CXLEMU_EXPORT int cxlemu_topo_hdm_offset(const struct cxlemu_topo *t, uint32_t id,
+					 uint32_t *offset);
+
+/**
  * Conventional reset of one component's registers (decoders uncommitted).
  * A host bridge in CXLEMU_COMP_PASSTHROUGH_AUTO mode decides again whether
  * it passes through (one root port) or decodes.
