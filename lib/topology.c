@@ -52,6 +52,8 @@ struct cxlemu_topo {
 	bool dirty;
 	uint64_t host_reg_base;
 	uint64_t generation; /* rebuilds so far (cxlemu_topo_generation) */
+	cxlemu_route_retire_fn retire; /* host reclamation, or NULL for QSBR */
+	void *retire_opaque;
 };
 
 int cxlemu_topo_new(struct cxlemu_ctx *ctx, struct cxlemu_topo **out)
@@ -654,7 +656,8 @@ int cxlemu_topo_add_window(struct cxlemu_topo *t, const struct cxlemu_window_des
 		return rc;
 	memset(&t->wins[t->nwins], 0, sizeof(t->wins[0]));
 	t->wins[t->nwins].desc = *d;
-	rc = cxlemu_route_pub_new(t->ctx, NULL, NULL, &t->wins[t->nwins].pub);
+	rc = cxlemu_route_pub_new(t->ctx, t->retire, t->retire_opaque,
+				  &t->wins[t->nwins].pub);
 	if (rc)
 		return rc;
 	if (id)
@@ -693,6 +696,20 @@ int cxlemu_topo_reg_write(struct cxlemu_topo *t, uint32_t id, uint32_t offset,
 				     offset + size > CXLEMU_CM_OFFSET + CM_HDM_OFFSET + 4)))
 		rc = rebuild(t);
 	return rc;
+}
+
+int cxlemu_topo_set_route_retire(struct cxlemu_topo *t, cxlemu_route_retire_fn retire,
+				 void *opaque)
+{
+	if (!t)
+		return -EINVAL;
+	if (t->nwins) {
+		cxlemu_err(t->ctx, "route reclamation must be chosen before the first window");
+		return -EBUSY;
+	}
+	t->retire = retire;
+	t->retire_opaque = opaque;
+	return 0;
 }
 
 int cxlemu_topo_hdm_offset(const struct cxlemu_topo *t, uint32_t id, uint32_t *offset)

@@ -769,6 +769,53 @@ static void test_hdm_offset(void **state)
 	cxlemu_topo_free(p);
 }
 
+
+struct retired {
+	unsigned int count;
+};
+
+static void retire_cb(void *opaque, struct cxlemu_route_table *old)
+{
+	struct retired *r = opaque;
+
+	r->count++;
+	cxlemu_route_table_free(old);
+}
+
+/* cxlemu_topo_set_route_retire: every replaced table goes to the host's
+ * callback; too late once a window exists. */
+static void test_route_retire(void **state)
+{
+	struct retired r = { 0 };
+	struct cxlemu_window_desc w;
+	struct cxlemu_topo *t;
+	uint32_t hb, rp, m, n;
+
+	(void)state;
+	assert_int_equal(cxlemu_topo_new(NULL, &t), 0);
+	assert_int_equal(cxlemu_topo_set_route_retire(NULL, retire_cb, &r), -EINVAL);
+	assert_int_equal(cxlemu_topo_set_route_retire(t, retire_cb, &r), 0);
+	hb = add_hb(t, "hb", 0);
+	rp = test_add_comp(t, CXLEMU_COMP_ROOT_PORT, "rp", hb, 0, 0, 0);
+	m = test_add_comp(t, CXLEMU_COMP_TYPE3, "m", rp, 0, GB, 0);
+	memset(&w, 0, sizeof(w));
+	w.version = CXLEMU_WINDOW_DESC_VERSION;
+	w.base = WBASE;
+	w.size = 4 * GB;
+	w.ways = 1;
+	w.gran = 256;
+	w.targets[0] = hb;
+	assert_int_equal(cxlemu_topo_add_window(t, &w, NULL), 0);
+	n = r.count;
+	assert_int_equal(cxlemu_topo_set_route_retire(t, NULL, NULL), -EBUSY);
+	/* Each rebuild retires the previous table through the callback. */
+	assert_int_equal(cxlemu_topo_reset(t, m), 0);
+	assert_int_equal(r.count, n + 1);
+	assert_int_equal(cxlemu_topo_reset(t, hb), 0);
+	assert_int_equal(r.count, n + 2);
+	cxlemu_topo_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -782,6 +829,7 @@ int main(void)
 		cmocka_unit_test(test_passthrough_second_root_port),
 		cmocka_unit_test(test_passthrough_bad),
 		cmocka_unit_test(test_hdm_offset),
+		cmocka_unit_test(test_route_retire),
 	};
 
 	seed = test_seed(0x7090);

@@ -333,6 +333,20 @@ CXLEMU_EXPORT int cxlemu_topo_reg_write(struct cxlemu_topo *t, uint32_t id,
 					uint64_t val);
 
 /**
+ * Chooses how the windows' retired route tables are reclaimed: by the
+ * host's own RCU through @p retire (a front-end whose threads route
+ * without registering as readers, e.g. QEMU's call_rcu()), or, with NULL,
+ * by the library's QSBR (route.h).  Call before adding the first window.
+ * @param t      topology
+ * @param retire the host's retire callback, or NULL
+ * @param opaque passed to @p retire
+ * @return 0, -EINVAL, -EBUSY when a window exists already
+ */
+CXLEMU_EXPORT int cxlemu_topo_set_route_retire(struct cxlemu_topo *t,
+					       cxlemu_route_retire_fn retire,
+					       void *opaque);
+
+/**
  * Where a component's HDM Decoder Capability Structure (8.2.4.20) sits in
  * its component register block, for front-ends that keep their own
  * capability array and pass only the HDM decoder registers on: the
