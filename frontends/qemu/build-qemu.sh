@@ -175,8 +175,10 @@ ninja -C "$build" -j "$jobs" $want > "$build/ninja.log" 2>&1 || {
 	echo "error: QEMU build failed (log: $build/ninja.log)" >&2
 	exit 1
 }
-# The +ds tarball has no firmware: point the build's pc-bios at Debian's.
+# The +ds tarball has no firmware: link Debian's (seabios, ipxe-qemu) into
+# the data directory a QEMU run from the build tree reads (qemu-bundle).
+datadir=$(dirname "$(find "$build/qemu-bundle" -path '*/share/qemu/trace-events-all' | head -n 1)")
 for f in /usr/share/seabios/*.bin /usr/lib/ipxe/qemu/*.rom; do
-	[ -e "$f" ] && ln -sf "$f" "$build/pc-bios/$(basename "$f")"
+	[ -e "$f" ] && ln -sf "$f" "$datadir/$(basename "$f")"
 done
 echo "$build"
