@@ -132,8 +132,12 @@ fi
 # Fast path: the same package lists (InRelease) and the same scripts as for
 # the image in OUTDIR give the same image, without asking apt again.
 key=$( (echo "$arch"; cat "$aptdir"/lists/*_InRelease; cd "$here" && cat mkimage.sh init.sh guest-lib.sh) | sha256sum | cut -d' ' -f1)
-if [ -f "$out/vmlinuz" ] && [ -f "$out/initramfs.cpio.gz" ] && [ -f "$out/stamp" ] &&
-	[ "$(cat "$out/stamp.key" 2> /dev/null)" = "$key" ]; then
+# outputs_present: OUTDIR holds a complete image.
+outputs_present() {
+	[ -f "$out/vmlinuz" ] && [ -f "$out/initramfs.cpio.gz" ] && [ -f "$out/stamp" ] &&
+		{ [ "$arch" != x86_64 ] || [ -f "$out/firmware/bios-256k.bin" ]; }
+}
+if outputs_present && [ "$(cat "$out/stamp.key" 2> /dev/null)" = "$key" ]; then
 	log "$out is up to date ($(sed -n 's/^kernel .* //p' "$out/stamp"))"
 	exit 0
 fi
@@ -280,11 +284,34 @@ while [ -n "$(unresolved)" ]; do
 	done
 done
 
+# Firmware for QEMU on x86 (the stock build installs no blobs): SeaBIOS and
+# the option roms QEMU loads for -kernel, from trixie's QEMU 10.0 data
+# package.  run-guest.sh passes OUTDIR/firmware with -L.
+fwfiles=
+if [ "$arch" = x86_64 ]; then
+	for p in qemu-system-data seabios; do
+		get "$p"
+		kept+=("$p")
+	done
+	fwfiles="${pkgdir[seabios]}/usr/share/seabios/bios-256k.bin"
+	for f in linuxboot_dma.bin linuxboot.bin kvmvapic.bin multiboot_dma.bin pvh.bin; do
+		fwfiles="$fwfiles ${pkgdir[qemu-system-data]}/usr/share/qemu/$f"
+	done
+	for f in $fwfiles; do
+		[ -f "$f" ] || die "firmware file $f is missing from its package"
+	done
+fi
+
 # The kernel modules: the CXL stack, DAX and libnvdimm.  Required ones must
 # exist as modules or be built in; optional ones are taken when present.
-# /etc/guest-modules lists, in load order, what /init loads.
+# /etc/guest-modules lists, in load order, what /init loads.  kmem is in the
+# image but not loaded at boot: a volatile region's DAX device is of the kmem
+# type, so with kmem loaded the kernel would online every new region as
+# system RAM at once; without it the test chooses (daxctl reconfigure-device
+# --mode=devdax, or --mode=system-ram, which loads kmem).
 mods_required="cxl_acpi cxl_pci cxl_mem cxl_port dax_cxl device_dax kmem"
 mods_optional="cxl_pmem libnvdimm nd_pmem dax_pmem"
+mods_noload="kmem"
 
 # --- the stamp: every input that changes the image.
 stamp=$tmp/stamp
@@ -294,10 +321,10 @@ stamp=$tmp/stamp
 	for p in "${kept[@]}"; do
 		echo "pkg $(basename "${deb[$p]}")"
 	done | sort
-	echo "modules $mods_required / $mods_optional"
+	echo "modules $mods_required / $mods_optional / not loaded: $mods_noload"
 	(cd "$here" && sha256sum mkimage.sh init.sh guest-lib.sh)
 } > "$stamp"
-if [ -f "$out/vmlinuz" ] && [ -f "$out/initramfs.cpio.gz" ] && cmp -s "$stamp" "$out/stamp"; then
+if outputs_present && cmp -s "$stamp" "$out/stamp"; then
 	echo "$key" > "$out/stamp.key"
 	log "$out is up to date (kernel $kver)"
 	exit 0
@@ -389,7 +416,9 @@ for f in modules.order modules.builtin modules.builtin.modinfo; do
 	[ ! -f "$moddir/$f" ] || cp "$moddir/$f" "$kmods/"
 done
 depmod -b "$root" "$kver" || die "depmod failed for $kver"
-printf '%s\n' "${modorder[@]}" > "$root/etc/guest-modules"
+for m in "${modorder[@]}"; do
+	case " $mods_noload " in *" $m "*) ;; *) echo "$m" ;; esac
+done > "$root/etc/guest-modules"
 
 cp "$here/init.sh" "$root/init"
 chmod 755 "$root/init"
@@ -405,6 +434,12 @@ cp "$here/guest-lib.sh" "$root/usr/share/guest/lib.sh"
 (cd "$root" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
 	gzip -9n > "$tmp/initramfs.cpio.gz"
 cp "$vmlinuz" "$tmp/vmlinuz"
+rm -rf "$out/firmware"
+if [ -n "$fwfiles" ]; then
+	mkdir -p "$out/firmware"
+	# shellcheck disable=SC2086 # a list of paths without blanks
+	cp $fwfiles "$out/firmware/"
+fi
 mv "$tmp/vmlinuz" "$out/vmlinuz"
 mv "$tmp/initramfs.cpio.gz" "$out/initramfs.cpio.gz"
 cp "$stamp" "$out/stamp"
