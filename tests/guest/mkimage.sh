@@ -357,7 +357,7 @@ for pp in $programs; do
 	i=$(interp "$root/usr/bin/$(basename "$f")")
 	[ -n "$i" ] || continue
 	[ -n "${lib[$(basename "$i")]:-}" ] || die "loader $i of /$f is not in the library closure"
-	[ -e "$root$i" ] || ln -s "/usr/lib/$triplet/$(basename "$i")" "$root$i"
+	[ -e "$root$i" ] || [ -L "$root$i" ] || ln -s "/usr/lib/$triplet/$(basename "$i")" "$root$i"
 done
 
 # Modules: decompressed at build time (busybox's modprobe and the kernel then
