@@ -154,8 +154,10 @@ if [ "$bench" -gt 0 ]; then
 	cxlmem bench "/dev/$dax" 1M "$bench" 8M | sed 's/^/GUEST-BENCH /'
 fi
 
-# System RAM: daxctl offlines nothing here (devdax), loads kmem and onlines
-# the memory blocks.
+# System RAM: daxctl loads kmem and onlines the memory blocks itself, as
+# ZONE_MOVABLE; it refuses while the kernel would auto-online them (the
+# Debian kernel's default), so that policy is turned off first.
+echo offline > /sys/devices/system/memory/auto_online_blocks
 t=$(guest_now)
 if ! daxctl reconfigure-device -m system-ram "$dax"; then
 	guest_fail system-ram "daxctl reconfigure-device -m system-ram $dax failed"

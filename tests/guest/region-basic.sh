@@ -7,7 +7,10 @@
 # the guest reported (which device holds which position): the guest's view
 # and the emulated decode agree.
 #   tests/guest/region-basic.sh [--qemu PATH] [--image DIR] [--topology hb|switch]
-#       [--bench SECONDS] [--timeout SECONDS] [--keep]
+#       [--bench SECONDS] [--timeout SECONDS] [--dmesg] [--keep]
+# --bench runs cxlmem bench on the DAX device and on the node (SECONDS each);
+# --dmesg prints the guest kernel's CXL, DAX and memory hotplug messages;
+# --keep keeps the work directory (backend files, console log).
 # Topologies:
 #   hb      two host bridges, each one root port and one cxl-type3 with a
 #           256 MiB volatile memdev; one window interleaving both host
@@ -18,7 +21,7 @@
 # QEMU defaults to $QEMU, else the stock build in
 # ~/.cache/libcxlemu/qemu/build-stock.  The image is built (or found up to
 # date) by mkimage.sh in its default place unless --image is given.
-set -eu
+set -eu -o pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/libcxlemu
@@ -28,6 +31,7 @@ topology=hb
 bench=0
 timeout=900
 keep=
+dmesg=
 
 die() {
 	echo "region-basic: error: $*" >&2
@@ -51,8 +55,12 @@ while [ $# -gt 0 ]; do
 		keep=1
 		shift
 		;;
+	--dmesg)
+		dmesg=1
+		shift
+		;;
 	-h | --help)
-		sed -n '9,10s/^# \{0,1\}//p' "$0" >&2
+		sed -n '9,13s/^# \{0,1\}//p' "$0" >&2
 		exit 2
 		;;
 	*) die "unknown argument '$1'" ;;
@@ -115,9 +123,8 @@ esac
 
 fill=4194304
 seed=$((RANDOM + 1))
-# memhp_default_state: onlined blocks go to ZONE_MOVABLE, so that the region
-# could be offlined again.
-append="memhp_default_state=online_movable test.ways=$ways test.gran=$gran test.fill=$fill test.seed=$seed test.node=2097152 test.bench=$bench"
+append="test.ways=$ways test.gran=$gran test.fill=$fill test.seed=$seed test.node=2097152 test.bench=$bench"
+[ -z "$dmesg" ] || append="$append guest.dmesg"
 
 echo "region-basic: topology $topology, QEMU $qemu"
 status=0
@@ -159,6 +166,12 @@ else
 	status=1
 fi
 
+if [ -n "$dmesg" ]; then
+	echo "region-basic: guest kernel messages about CXL, DAX and memory:"
+	tr -d '\r' < "$work/console.log" |
+		sed -n '/^GUEST-DMESG-BEGIN/,/^GUEST-DMESG-END/p' |
+		grep -iE 'cxl|dax|acpi0016|acpi0017|hmem|memory|node [0-9]|numa|srat|cedt' || true
+fi
 echo "region-basic: timings (seconds, TCG):"
 sed -n 's/^GUEST-BOOT .*uptime=\([0-9.]*\).*/  init started at uptime \1/p;
 	s/^GUEST-OK modules uptime=\([0-9.]*\)/  modules loaded at uptime \1/p;
