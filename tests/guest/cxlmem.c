@@ -5,7 +5,7 @@
  *
  *   cxlmem fill   TARGET OFFSET SIZE SEED [--ileave WAYS:GRAN:POS[:BASE]]
  *   cxlmem verify TARGET OFFSET SIZE SEED [--ileave WAYS:GRAN:POS[:BASE]]
- *   cxlmem bench  TARGET SIZE SECONDS [FAULT_SIZE]
+ *   cxlmem bench  TARGET SIZE SECONDS [FAULT_SIZE [FAULT_SECONDS]]
  *
  * TARGET is one of
  *   PATH       a device-DAX character device (/dev/daxX.Y: mapped, never
@@ -38,7 +38,8 @@
  * bench measures 8-byte loads, 8-byte stores and memset over SIZE bytes of
  * TARGET, each repeated while SECONDS / 4 have not passed (at least once),
  * then the first touch of FAULT_SIZE (default 64 MiB) of fresh memory,
- * stopped at SECONDS / 4 (partial=1 then, with the bytes actually touched).
+ * stopped at FAULT_SECONDS (default SECONDS / 4; partial=1 then, with the
+ * bytes actually touched).
  * Unless TARGET is --ram, the same figures for --ram in the same run give
  * the ratio.  One line per figure:
  *   bench store8 target=node1 bytes=4194304 seconds=0.41 MBps=10.2 ram_MBps=2100.0 ratio=0.0049
@@ -100,7 +101,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: %s fill   TARGET OFFSET SIZE SEED [--ileave WAYS:GRAN:POS[:BASE]]\n"
 		"       %s verify TARGET OFFSET SIZE SEED [--ileave WAYS:GRAN:POS[:BASE]]\n"
-		"       %s bench  TARGET SIZE SECONDS [FAULT_SIZE]\n"
+		"       %s bench  TARGET SIZE SECONDS [FAULT_SIZE [FAULT_SECONDS]]\n"
 		"TARGET: /dev/daxX.Y | /dev/mem | FILE | --node N | --ram\n",
 		prog, prog, prog);
 	exit(2);
@@ -507,7 +508,8 @@ static void report(const char *what, const struct target *t, const struct figure
 	fflush(stdout);
 }
 
-static int cmd_bench(const struct target *t, uint64_t size, double seconds, uint64_t fsize)
+static int cmd_bench(const struct target *t, uint64_t size, double seconds, uint64_t fsize,
+		     double fcap)
 {
 	static const char *const what[] = { "load8", "store8", "memset" };
 	struct target ram = { .kind = T_RAM, .name = "ram" };
@@ -547,9 +549,9 @@ static int cmd_bench(const struct target *t, uint64_t size, double seconds, uint
 		if (t->limit && fsize > t->limit)
 			fsize = t->limit / t->align * t->align;
 	}
-	f = run_fault(t, fsize, cap);
+	f = run_fault(t, fsize, fcap);
 	if (baseline)
-		b = run_fault(&ram, fsize, cap);
+		b = run_fault(&ram, fsize, fcap);
 	report("fault", t, &f, baseline ? &b : NULL);
 	return 0;
 }
@@ -627,17 +629,20 @@ int main(int argc, char **argv)
 				       num_arg(a[1], "SIZE"), num_arg(a[2], "SEED"), &il);
 	}
 	if (!strcmp(cmd, "bench")) {
-		uint64_t size, secs, fsize = 64ull << 20;
+		uint64_t size, secs, fsize = 64ull << 20, fsecs = 0;
 
-		if (n != 2 && n != 3)
+		if (n < 2 || n > 4)
 			usage();
 		size = num_arg(a[0], "SIZE");
 		secs = num_arg(a[1], "SECONDS");
-		if (n == 3)
+		if (n >= 3)
 			fsize = num_arg(a[2], "FAULT_SIZE");
+		if (n == 4)
+			fsecs = num_arg(a[3], "FAULT_SECONDS");
 		if (!secs)
 			die("%s", "SECONDS must be at least 1");
-		return cmd_bench(&t, size, (double)secs, fsize);
+		return cmd_bench(&t, size, (double)secs, fsize,
+				 fsecs ? (double)fsecs : (double)secs / 4);
 	}
 	die("unknown command '%s' (fill, verify or bench)", cmd);
 	return 2;
