@@ -110,7 +110,7 @@ apt_opts=(
 	-o "Dir::State::lists=$aptdir/lists" -o "Dir::State::status=$aptdir/status"
 	-o "Dir::Cache=$aptdir/cache" -o "APT::Get::List-Cleanup=0"
 	-o "Dir::Cache::pkgcache=$aptdir/cache/pkgcache.bin"
-	-o "Dir::Cache::srcpkgcache=$aptdir/cache/srcpkgcache.bin"
+	-o "Dir::Cache::srcpkgcache="
 	-o "Debug::NoLocking=1" -o "APT::Sandbox::User=root"
 	-o "APT::Architecture=$debarch" -o "APT::Architectures=$debarch"
 )
@@ -312,6 +312,18 @@ fi
 mods_required="cxl_acpi cxl_pci cxl_mem cxl_port dax_cxl device_dax kmem"
 mods_optional="cxl_pmem libnvdimm nd_pmem dax_pmem"
 mods_noload="kmem"
+
+# Downloads and unpacked trees that this pass did not use are older versions
+# (the lists moved on): removed, so the cache holds one kernel, not many.
+declare -A used=([$(basename "$kdeb")]=1)
+for p in "${!deb[@]}"; do used[$(basename "${deb[$p]}")]=1; done
+for f in "$debs"/*.deb; do
+	[ -e "$f" ] || continue
+	if [ -z "${used[$(basename "$f")]:-}" ]; then
+		log "removing the stale $(basename "$f") from the cache"
+		rm -rf "$f" "${xdir:?}/$(basename "$f" .deb)"
+	fi
+done
 
 # --- the stamp: every input that changes the image.
 stamp=$tmp/stamp

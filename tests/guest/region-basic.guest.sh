@@ -67,22 +67,24 @@ if [ -z "$rd" ]; then
 fi
 guest_ok rootdecoder "$rd ways=$(cat $cxldev/"$rd"/interleave_ways) gran=$(cat $cxldev/"$rd"/interleave_granularity)"
 
-# The memdevs in name order; cxl create-region orders the targets itself for
-# direct-attached devices.  If it refuses that order, the reverse is tried
-# (ndctl's automatic ordering is documented as unreliable below switches).
-mems=$(cd $cxldev && ls -d mem* | sort -V | head -n "$ways" | tr '\n' ' ')
+# The memdevs in region position order: ndctl 81 takes -m targets in the
+# order given and Linux rejects a memdev at the wrong position ("failed to
+# set target0 to mem0"); memdev names follow PCI enumeration, not the
+# window's target list.  A device's position at the root is the index of its
+# host bridge in the root decoder's target_list; below one host bridge
+# (switch) Linux programs the decoders in attach order, so name order does.
+mems=
+for id in $(tr ',' ' ' < "$cxldev/$rd/target_list"); do
+	host=$(readlink -f "$cxldev/root0/dport$id")
+	for m in $(cd $cxldev && ls -d mem* | sort -V); do
+		case $(readlink -f "$cxldev/$m") in "$host"/*) mems="$mems $m" ;; esac
+	done
+done
+mems=$(echo "$mems" | tr ' ' '\n' | sed '/^$/d' | head -n "$ways" | tr '\n' ' ')
 t=$(guest_now)
 # shellcheck disable=SC2086 # a list of memdev names
 out=$(cxl create-region -t ram -d "$rd" -w "$ways" -g "$gran" -m $mems 2>&1)
 rc=$?
-if [ $rc -ne 0 ]; then
-	echo "$out"
-	rev=$(echo "$mems" | tr ' ' '\n' | sed '/^$/d' | sort -rV | tr '\n' ' ')
-	echo "cxl create-region with '$mems' failed ($rc); trying '$rev'"
-	# shellcheck disable=SC2086
-	out=$(cxl create-region -t ram -d "$rd" -w "$ways" -g "$gran" -m $rev 2>&1)
-	rc=$?
-fi
 echo "$out"
 region=$(echo "$out" | sed -n 's/.*"region":"\(region[0-9]*\)".*/\1/p' | head -n 1)
 if [ $rc -ne 0 ] || [ -z "$region" ]; then

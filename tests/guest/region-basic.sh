@@ -87,10 +87,11 @@ trap cleanup EXIT
 gran=4096
 ways=2
 # Two 256 MiB volatile devices with serial numbers 1 and 2 (the guest reports
-# the serial at each position); file backends so the host can read them.
+# the serial at each position); file backends (sparse, in /dev/shm) named
+# after the serial so the host can read them.
 topo=(
-	-object "memory-backend-file,id=cxl-mem0,share=on,mem-path=$work/mem0,size=256M"
-	-object "memory-backend-file,id=cxl-mem1,share=on,mem-path=$work/mem1,size=256M"
+	-object "memory-backend-file,id=cxl-mem0,share=on,mem-path=$work/sn1,size=256M"
+	-object "memory-backend-file,id=cxl-mem1,share=on,mem-path=$work/sn2,size=256M"
 )
 # shellcheck disable=SC2054 # QEMU options are comma lists
 case $topology in
@@ -148,15 +149,22 @@ if [ -n "$region" ] && [ -n "$filled" ]; then
 		field=$(echo "$region" | tr ' ' '\n' | sed -n "s/^pos$p=//p")
 		serial=$(echo "$field" | sed -n 's/.*:serial=\([^:]*\).*/\1/p')
 		dpa=$(echo "$field" | sed -n 's/.*:dpa=\([^:]*\).*/\1/p')
-		dev=$((serial - 1))
-		if [ -z "$serial" ] || [ -z "$dpa" ] || [ ! -f "$work/mem$dev" ]; then
+		file=$work/sn$((serial))
+		if [ -z "$serial" ] || [ -z "$dpa" ] || [ ! -f "$file" ]; then
 			echo "HOST-FAIL backend position $p: cannot map '$field' to a backend file"
 			status=1
-		elif "$cxlmem" verify "$work/mem$dev" "$off" "$fill" "$seed" \
+		elif "$cxlmem" verify "$file" "$off" "$fill" "$seed" \
 			--ileave "$rways:$rgran:$p:$dpa"; then
-			echo "HOST-OK backend position $p = mem$dev (serial $serial) dpa $dpa"
+			echo "HOST-OK backend position $p: device serial $serial (guest ${field%%:*}), DPA $dpa"
 		else
-			echo "HOST-FAIL backend position $p = mem$dev: the guest's words are not where the region puts them"
+			echo "HOST-FAIL backend position $p: serial $serial: the guest's words are not where the region puts them"
+			status=1
+		fi
+		# The check must tell the positions apart: the other position's
+		# layout does not match this file.
+		if [ -f "$file" ] && "$cxlmem" verify "$file" "$off" "$fill" "$seed" \
+			--ileave "$rways:$rgran:$(((p + 1) % rways)):$dpa" > /dev/null 2>&1; then
+			echo "HOST-FAIL backend position $p: the file also verifies as position $(((p + 1) % rways))"
 			status=1
 		fi
 		p=$((p + 1))
