@@ -33,7 +33,9 @@
  * offsets and only the granules of position POS are touched, at device
  * offset BASE + (O / (GRAN * WAYS)) * GRAN + O % GRAN (modulo arithmetic on
  * the region offset, CXL 3.1 8.2.4.20.13; BASE, default 0, is where the
- * region starts on the device, its DPA for a backend file).
+ * region starts on the device, its DPA for a backend file).  With 1:8:0:BASE
+ * and /dev/mem, BASE is the region's physical address: the words are then
+ * those of region offsets, as through the region's DAX device.
  *
  * bench measures 8-byte loads, 8-byte stores and memset over SIZE bytes of
  * TARGET, each repeated while SECONDS / 4 have not passed (at least once),
@@ -377,8 +379,6 @@ static int cmd_fill_verify(bool verify, const struct target *t, uint64_t off,
 	if (il->ways && (il->gran % 8 || off % (il->gran * il->ways) ||
 			 size % (il->gran * il->ways)))
 		die("%s", "with --ileave, OFFSET and SIZE must be multiples of GRAN * WAYS");
-	if (t->kind == T_PATH && t->is_devmem && il->ways)
-		die("%s", "--ileave does not apply to /dev/mem");
 	/* The device range holding the region range [off, off + size). */
 	if (il->ways) {
 		lo = il->base + off / il->ways;

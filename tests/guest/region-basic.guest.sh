@@ -11,8 +11,9 @@
 #   test.bench=S    seconds for cxlmem bench on the DAX device and on the
 #                   node (0: no benchmark)
 # Steps: wait for the memdevs and endpoints, list the topology, create a
-# volatile region on the root decoder with N targets, make its DAX device a
-# devdax device, fill and verify, report the region's layout (GUEST-INFO, for
+# volatile region on the root decoder with N targets, write its start
+# through /dev/mem, make its DAX device a devdax device, read that back,
+# fill and verify, report the region's layout (GUEST-INFO, for
 # the host's check of the backend files), online it as system RAM, check
 # memory on its node (cxlmem --node, and busybox under numactl --membind).
 . /usr/share/guest/lib.sh
@@ -111,6 +112,17 @@ while [ $p -lt "$ways" ]; do
 done
 echo "GUEST-INFO region $info"
 
+# While no driver claims the region (its DAX device is unbound), /dev/mem
+# reaches it (CONFIG_IO_STRICT_DEVMEM refuses it afterwards): the first
+# 64 KiB are written there with the words of region offsets, and read back
+# through the DAX device below.
+if cxlmem fill /dev/mem 0 65536 "$seed" --ileave "1:8:0:$base"; then
+	devmem=1
+else
+	devmem=
+	guest_fail devmem "cannot write the region at $base through /dev/mem"
+fi
+
 # The region's DAX device appears unbound (kmem, its default driver, is not
 # loaded); make it a devdax device.
 t=$(guest_now)
@@ -129,6 +141,14 @@ else
 	guest_fail devdax "daxctl reconfigure-device -m devdax $dax failed"
 	guest_status
 	exit
+fi
+
+if [ -n "$devmem" ]; then
+	if cxlmem verify "/dev/$dax" 0 65536 "$seed"; then
+		guest_ok devmem-to-devdax "64 KiB written through /dev/mem at $base read back through /dev/$dax"
+	else
+		guest_fail devmem-to-devdax "what /dev/mem wrote at $base is not at offset 0 of /dev/$dax"
+	fi
 fi
 
 off=$((size - fill))
