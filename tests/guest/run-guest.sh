@@ -124,7 +124,7 @@ cleanup() {
 	[ -n "$keep" ] || rm -rf "$run"
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM
+trap 'exit 1' HUP INT TERM PIPE
 
 # The per-run cpio: the test, cxlmem and the --file additions.
 mkdir -p "$run/root/usr/bin"
