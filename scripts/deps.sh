@@ -4,6 +4,9 @@
 set -eu
 
 pkgs="gcc g++ libc6-dev binutils meson ninja-build pkg-config libcmocka-dev doxygen clang acpica-tools python3"
+# tests/guest/mkimage.sh: unpacking Debian packages, decompressing and
+# indexing kernel modules, packing the initramfs.
+pkgs="$pkgs cpio kmod xz-utils zstd debian-archive-keyring"
 
 missing=""
 for p in $pkgs; do
