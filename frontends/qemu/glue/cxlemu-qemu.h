@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libcxlemu front-end for QEMU: the calls QEMU's CXL code makes into the
+ * glue.  Compiled into QEMU (hw/cxl/cxlemu/) when configured with
+ * -Dcxlemu=enabled; the patch series in frontends/qemu/patches adds the
+ * call sites.  Only this header is seen by QEMU's own files.
+ */
+#ifndef HW_CXL_CXLEMU_QEMU_H
+#define HW_CXL_CXLEMU_QEMU_H
+
+#include "exec/memattrs.h"
+#include "exec/hwaddr.h"
+#include "hw/cxl/cxl.h"
+#include "hw/acpi/bios-linker-loader.h"
+
+/*
+ * Machine init done (after the windows' targets are linked): mirrors the
+ * CXL hierarchy QEMU built (host bridges, root ports, switches at any
+ * depth, type-3 devices, fixed memory windows) into a libcxlemu topology,
+ * and from then on the HDM decoder registers of host bridges, switch
+ * upstream ports and devices, the windows and the CEDT are the library's.
+ */
+void cxlemu_qemu_setup(CXLState *state, Error **errp);
+
+/*
+ * CXL.cache/mem register accesses of a component (offset in the 4 KiB
+ * CXL.cache/mem area).  Return true when the library handled the access
+ * (the HDM decoder capability of a component the library models).
+ */
+bool cxlemu_qemu_cm_read(CXLComponentState *cs, hwaddr offset, unsigned size,
+                         uint64_t *val);
+bool cxlemu_qemu_cm_write(CXLComponentState *cs, hwaddr offset, uint64_t val,
+                          unsigned size);
+
+/* Accesses to a window that no mapping or translation serves (finer
+ * interleave than a page, holes, dynamic capacity): routed one by one. */
+MemTxResult cxlemu_qemu_window_read(CXLFixedWindow *fw, hwaddr addr,
+                                    uint64_t *data, unsigned size,
+                                    MemTxAttrs attrs);
+MemTxResult cxlemu_qemu_window_write(CXLFixedWindow *fw, hwaddr addr,
+                                     uint64_t data, unsigned size,
+                                     MemTxAttrs attrs);
+
+/* The CEDT from the library's builder; false when the library is not in
+ * charge (no CXL), so that QEMU builds its own. */
+bool cxlemu_qemu_build_cedt(GArray *table_offsets, GArray *table_data,
+                            BIOSLinker *linker, const char *oem_id,
+                            const char *oem_table_id, CXLState *cxl_state);
+
+#endif
