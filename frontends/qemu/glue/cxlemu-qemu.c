@@ -295,11 +295,24 @@ static IOMMUTLBEntry sub_translate(IOMMUMemoryRegion *iommu, hwaddr addr,
     return e;
 }
 
+/* One translation for every kind of access (TCG asks for an index). */
+static int sub_attrs_to_index(IOMMUMemoryRegion *iommu, MemTxAttrs attrs)
+{
+    return 0;
+}
+
+static int sub_num_indexes(IOMMUMemoryRegion *iommu)
+{
+    return 1;
+}
+
 static void cxlemu_iommu_mr_class_init(ObjectClass *klass, void *data)
 {
     IOMMUMemoryRegionClass *imrc = IOMMU_MEMORY_REGION_CLASS(klass);
 
     imrc->translate = sub_translate;
+    imrc->attrs_to_index = sub_attrs_to_index;
+    imrc->num_indexes = sub_num_indexes;
 }
 
 static const TypeInfo cxlemu_iommu_mr_info = {
@@ -725,6 +738,14 @@ typedef struct HostBridgeWalk {
     bool failed;
 } HostBridgeWalk;
 
+static int find_host_bridge(Object *obj, void *opaque)
+{
+    if (object_dynamic_cast(obj, TYPE_PXB_CXL_DEV)) {
+        g_ptr_array_add(opaque, obj);
+    }
+    return 0;
+}
+
 static int add_host_bridge(Object *obj, void *opaque)
 {
     HostBridgeWalk *hw = opaque;
@@ -737,9 +758,6 @@ static int add_host_bridge(Object *obj, void *opaque)
     uint32_t hb_id;
     int devfn;
 
-    if (hw->failed || !object_dynamic_cast(obj, TYPE_PXB_CXL_DEV)) {
-        return 0;
-    }
     pxb = PXB_CXL_DEV(obj);
     host = pxb->cxl_host_bridge;
     bus = PCI_HOST_BRIDGE(host)->bus;
@@ -843,6 +861,7 @@ void cxlemu_qemu_setup(CXLState *state, Error **errp)
     CxlemuMachine *m;
     HostBridgeWalk hw;
     Error *err = NULL;
+    GPtrArray *hbs;
     GList *it;
     uint32_t i;
 
@@ -863,7 +882,14 @@ void cxlemu_qemu_setup(CXLState *state, Error **errp)
     address_space_init(&m->space_as, &m->space_root, "cxlemu-dpa-space");
 
     hw = (HostBridgeWalk) { .m = m, .errp = &err };
-    object_child_foreach_recursive(object_get_root(), add_host_bridge, &hw);
+    /* Found first, added after: adding creates memory regions, children of
+     * the machine, which must not change while QOM is walked. */
+    hbs = g_ptr_array_new();
+    object_child_foreach_recursive(object_get_root(), find_host_bridge, hbs);
+    for (i = 0; i < hbs->len && !hw.failed; i++) {
+        add_host_bridge(g_ptr_array_index(hbs, i), &hw);
+    }
+    g_ptr_array_free(hbs, true);
     m->nwins = g_list_length(state->fixed_windows);
     m->wins = g_new0(CxlemuWindow, m->nwins);
     for (it = state->fixed_windows, i = 0; !hw.failed && it; it = it->next, i++) {
