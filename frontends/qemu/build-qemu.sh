@@ -13,8 +13,9 @@
 # 5. builds and installs libcxlemu (static) into a private prefix found by
 #    QEMU's configure through pkg-config (-Dcxlemu=enabled);
 # 6. configures and builds with ccache.
-# Everything lives under ${XDG_CACHE_HOME:-~/.cache}/libcxlemu/qemu; nothing
-# of QEMU enters the repository.  Prints the directory of the binaries.
+# Everything lives under ${XDG_CACHE_HOME:-~/.cache}/libcxlemu/qemu (trees
+# and builds under $CXLEMU_QEMU_WORK when set); nothing of QEMU enters the
+# repository.  Prints the directory of the binaries.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -44,8 +45,13 @@ for a in $arches; do
 	esac
 done
 
+# Downloads are shared; the trees and builds go to CXLEMU_QEMU_WORK (default
+# the same cache directory), so that several checkouts can build side by
+# side.  ccache sees paths relative to it and shares objects among them.
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/libcxlemu/qemu
-mkdir -p "$cache"
+work=${CXLEMU_QEMU_WORK:-$cache}
+mkdir -p "$cache" "$work"
+export CCACHE_BASEDIR="$work"
 log() { echo "build-qemu: $*" >&2; }
 
 # 1. Build dependencies.
@@ -101,15 +107,15 @@ fi
 # 4. A patched tree.  It is prepared in a scratch directory and synced by
 # content, so files that did not change keep their times and ninja
 # rebuilds only what a patch or glue change touches.
-tree=$cache/src-$variant
+tree=$work/src-$variant
 series="series.common"
 [ "$variant" = stock ] || series="$series series"
 stamp=$( (echo "$QEMU_VERSION $variant"; cd "$here/patches" && cat $series &&
-	cat $(cat $series); [ "$variant" = stock ] || cat "$here"/glue/*) |
+	cat $(cat $series); [ "$variant" = stock ] || cat "$here"/glue/* "$here"/qtest/* 2>/dev/null) |
 	sha256sum | cut -c1-16)
 if [ "$(cat "$tree/.cxlemu-stamp" 2>/dev/null)" != "$stamp" ]; then
 	log "preparing $variant source tree"
-	scratch=$cache/scratch-$variant
+	scratch=$work/scratch-$variant
 	rm -rf "$scratch"
 	mkdir -p "$scratch"
 	tar -xJf "$tarball" -C "$scratch" --strip-components=1
@@ -122,6 +128,9 @@ if [ "$(cat "$tree/.cxlemu-stamp" 2>/dev/null)" != "$stamp" ]; then
 	if [ "$variant" = cxlemu ]; then
 		mkdir -p "$scratch/hw/cxl/cxlemu"
 		cp "$here"/glue/* "$scratch/hw/cxl/cxlemu/"
+		if [ -d "$here/qtest" ]; then
+			cp "$here"/qtest/*.c "$scratch/tests/qtest/"
+		fi
 	fi
 	mkdir -p "$tree"
 	rsync -rlc --delete --exclude=.cxlemu-stamp "$scratch/" "$tree/"
@@ -132,8 +141,8 @@ fi
 # 5. libcxlemu, static, in a private prefix.
 extra=""
 if [ "$variant" = cxlemu ]; then
-	lb=$cache/libcxlemu-build
-	prefix=$cache/libcxlemu
+	lb=$work/libcxlemu-build
+	prefix=$work/libcxlemu
 	if [ -d "$lb" ]; then
 		meson setup --reconfigure "$lb" "$top" >/dev/null
 	else
@@ -147,7 +156,7 @@ if [ "$variant" = cxlemu ]; then
 fi
 
 # 6. Configure (when the tree or the options changed) and build.
-build=$cache/build-$variant
+build=$work/build-$variant
 conf="--target-list=$targets --without-default-features --enable-fdt=system \
 	--disable-docs --disable-download --disable-install-blobs \
 	--python=/usr/bin/python3 $extra"
@@ -167,7 +176,12 @@ want=""
 for a in $arches; do
 	want="$want qemu-system-$a"
 done
-[ "$tests" -eq 0 ] || want="$want tests/qtest/cxl-test tests/qtest/bios-tables-test"
+if [ "$tests" -eq 1 ]; then
+	want="$want tests/qtest/cxl-test tests/qtest/bios-tables-test"
+	if [ "$variant" = cxlemu ] && [ -d "$here/qtest" ]; then
+		want="$want tests/qtest/cxlemu-regs-test"
+	fi
+fi
 log "building$want"
 # shellcheck disable=SC2086
 ninja -C "$build" -j "$jobs" $want > "$build/ninja.log" 2>&1 || {
