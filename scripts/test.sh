@@ -109,12 +109,15 @@ qtest() {
 	[ -n "$qdir" ] || return 1
 	t=$1
 	shift
-	QTEST_QEMU_BINARY=$qdir/qemu-system-x86_64 "$qdir/tests/qtest/$t" "$@" \
-		> "build-ci/qtest-$t.log" 2>&1 || {
-		tail -n 30 "build-ci/qtest-$t.log"
-		false
+	qlog=$(pwd)/build-ci/qtest-$t.log
+	# From the build directory: QEMU's qtests find their data there.
+	(cd "$qdir" && QTEST_QEMU_BINARY=./qemu-system-x86_64 "./tests/qtest/$t" "$@") \
+		> "$qlog" 2>&1 || {
+		tail -n 30 "$qlog"
+		return 1
 	}
-	grep -c '^ok' "build-ci/qtest-$t.log" | sed "s/^/  $t: /; s/$/ passed/"
+	echo "  $t: $(grep -c '^ok' "$qlog") passed"
+	! grep -q '^not ok' "$qlog"
 }
 guest() {
 	[ -n "$qdir" ] || return 1
