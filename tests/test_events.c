@@ -117,6 +117,8 @@ static void test_empty_logs(void **state)
 	unsigned int log;
 
 	(void)state;
+	assert_int_equal(cxlemu_memdev_event_status(m->md), 0);
+	assert_int_equal(cxlemu_memdev_event_status(NULL), 0);
 	for (log = 0; log <= 4; log++) {
 		memset(m->out, 0xee, HDR);
 		assert_int_equal(get_records(m, log), CXLEMU_MBOX_SUCCESS);
@@ -215,6 +217,8 @@ static void test_gen_media(void **state)
 	g.cme_count = 0x123456;
 	g.sub_type = 0x07;
 	assert_int_equal(cxlemu_memdev_event_gen_media(m->md, CXLEMU_EVENT_LOG_FAILURE, &g), 0);
+	/* Event Status: the failure log holds a record. */
+	assert_int_equal(cxlemu_memdev_event_status(m->md), 1u << CXLEMU_EVENT_LOG_FAILURE);
 	assert_int_equal(get_records(m, 2), CXLEMU_MBOX_SUCCESS);
 	assert_int_equal(m->out_len, HDR + REC);
 	assert_int_equal(m->out[0], 0);          /* no overflow, no more */

@@ -184,6 +184,16 @@ CXLEMU_EXPORT void cxlemu_memdev_reset(struct cxlemu_memdev *md);
  */
 CXLEMU_EXPORT bool cxlemu_memdev_media_disabled(const struct cxlemu_memdev *md);
 
+/**
+ * The Event Status of the device (Device Status registers, 8.2.8.3.1): bit
+ * n set while event log n (0 informational, 1 warning, 2 failure, 3 fatal,
+ * 4 dynamic capacity) holds records.  Front-ends report it in the device's
+ * Event Status register, which an OS reads when an event interrupt fires.
+ * @param md the device
+ * @return the bit mask (0 for NULL)
+ */
+CXLEMU_EXPORT uint32_t cxlemu_memdev_event_status(const struct cxlemu_memdev *md);
+
 /** Health and error counters the host can set (8.2.9.9.3.1). */
 struct cxlemu_memdev_health {
 	uint8_t health_status;   /**< bit 0 maintenance needed, 1 perf degraded, 2 replace */

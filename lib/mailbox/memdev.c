@@ -209,6 +209,19 @@ bool cxlemu_memdev_media_disabled(const struct cxlemu_memdev *md)
 	return md && md->media_disabled;
 }
 
+uint32_t cxlemu_memdev_event_status(const struct cxlemu_memdev *md)
+{
+	uint32_t st = 0;
+	unsigned int i;
+
+	if (!md || !md->events)
+		return 0;
+	for (i = 0; i < MD_EVENT_LOGS; i++)
+		if (md->events->log[i].count)
+			st |= 1u << i;
+	return st;
+}
+
 int cxlemu_memdev_set_health(struct cxlemu_memdev *md, const struct cxlemu_memdev_health *h)
 {
 	if (!md || !h || (h->life_used > 100 && h->life_used != 0xff) ||
