@@ -45,6 +45,8 @@
 #include "hw/pci/pci_bridge.h"
 #include "hw/pci/pci_host.h"
 #include "hw/pci/pcie_port.h"
+#include "hw/pci/msi.h"
+#include "hw/pci/msix.h"
 #include "hw/pci-bridge/cxl_upstream_port.h"
 #include "hw/cxl/cxl.h"
 #include "hw/cxl/cxl_device.h"
@@ -83,6 +85,10 @@ struct CxlemuEndpoint {
     uint32_t id;
     unsigned int nparts;
     CxlemuPart part[3];
+    /* The device's state behind its mailbox, and the PCI mailbox CCI. */
+    struct cxlemu_memdev *md;
+    struct cxlemu_cci *cci;
+    QEMUTimer *bg_timer;     /* background operations on the virtual clock */
 };
 
 /* A component whose HDM decoders the library owns. */
@@ -128,6 +134,10 @@ struct CxlemuMachine {
     AddressSpace space_as;
     uint64_t page;
     GPtrArray *owned;        /* CXLComponentState whose HDM we took */
+    /* Devices with media disabled (sanitize): their memory is served only
+     * by path (c), which refuses the accesses. */
+    uint32_t media_off;
+    uint32_t laid_out_media_off;
 };
 
 /* Host services for the library. */
@@ -193,7 +203,7 @@ static MemTxResult ep_access(CxlemuEndpoint *e, uint64_t dpa, uint8_t *buf,
     if (p->kind == PART_DC && !ct3_test_region_block_backed(e->ct3d, dpa, len)) {
         return MEMTX_ERROR;
     }
-    if (cxl_dev_media_disabled(&e->ct3d->cxl_dstate)) {
+    if (cxlemu_memdev_media_disabled(e->md)) {
         if (!write) {
             qemu_guest_getrandom_nofail(buf, len);
         }
@@ -445,13 +455,13 @@ static void map_translated(CxlemuWindow *w, const struct cxlemu_route_extent *x)
 }
 
 /* Lays the window out again for its current route table. */
-static void window_layout(CxlemuWindow *w)
+static void window_layout(CxlemuWindow *w, bool force)
 {
     const struct cxlemu_route_table *t = cxlemu_route_pub_get(w->pub);
     struct cxlemu_route_extent x;
     uint32_t i;
 
-    if (t == w->laid_out) {
+    if (t == w->laid_out && !force) {
         return;
     }
     memory_region_transaction_begin();
@@ -460,6 +470,8 @@ static void window_layout(CxlemuWindow *w)
         if (x.flags & CXLEMU_EXTENT_MISS) {
             trace_cxlemu_layout(w->index, "unmapped", x.base, x.size, x.unit);
         } else if (x.flags & CXLEMU_EXTENT_PARTIAL) {
+            trace_cxlemu_layout(w->index, "routed", x.base, x.size, x.unit);
+        } else if (w->m->media_off) {
             trace_cxlemu_layout(w->index, "routed", x.base, x.size, x.unit);
         } else if (x.flags & CXLEMU_EXTENT_LINEAR) {
             map_linear(w, &x);
@@ -475,10 +487,19 @@ static void window_layout(CxlemuWindow *w)
 
 static void layout_all(CxlemuMachine *m)
 {
-    uint32_t i;
+    uint32_t i, off = 0;
+    bool force;
 
+    for (i = 0; i < m->neps; i++) {
+        if (m->eps[i] && cxlemu_memdev_media_disabled(m->eps[i]->md)) {
+            off++;
+        }
+    }
+    m->media_off = off;
+    force = off != m->laid_out_media_off;
+    m->laid_out_media_off = off;
     for (i = 0; i < m->nwins; i++) {
-        window_layout(&m->wins[i]);
+        window_layout(&m->wins[i], force);
     }
 }
 
@@ -520,6 +541,267 @@ bool cxlemu_qemu_cm_write(CXLComponentState *cs, hwaddr offset, uint64_t val,
                           c->hdm_offset + offset - CXL_HDM_REGISTERS_OFFSET,
                           size, val);
     layout_all(c->m);
+    return true;
+}
+
+/* ---- Mailbox: the library's memory device and CCI ----------------------- */
+
+static void pci_irq(PCIDevice *pdev, unsigned int vector)
+{
+    if (msix_enabled(pdev)) {
+        msix_notify(pdev, vector);
+    } else if (msi_enabled(pdev)) {
+        msi_notify(pdev, vector);
+    }
+}
+
+/* Mailbox interrupt: the message number the capabilities register gives
+ * (8.2.8.4.3, bits 10:7). */
+static void mbox_irq(void *opaque)
+{
+    CxlemuEndpoint *e = opaque;
+    uint64_t cap = 0;
+
+    cxlemu_cci_reg_read(e->cci, 0, 4, &cap);
+    pci_irq(PCI_DEVICE(e->ct3d), (cap >> 7) & 0xf);
+}
+
+static void mbox_schedule(void *opaque, uint64_t when_ns)
+{
+    CxlemuEndpoint *e = opaque;
+
+    timer_mod(e->bg_timer, when_ns);
+}
+
+static void mbox_bg_tick(void *opaque)
+{
+    CxlemuEndpoint *e = opaque;
+
+    cxlemu_cci_poll(e->cci);
+    /* A finished sanitize gives the media back. */
+    layout_all(e->m);
+}
+
+static void event_irq(void *opaque, unsigned int log, unsigned int mode,
+                      unsigned int vector)
+{
+    CxlemuEndpoint *e = opaque;
+
+    if (mode == 1) { /* MSI/MSI-X (8.2.9.2.4) */
+        pci_irq(PCI_DEVICE(e->ct3d), vector);
+    }
+}
+
+static uint8_t *lsa_ptr(CxlemuEndpoint *e, uint64_t off, size_t len)
+{
+    MemoryRegion *mr;
+
+    if (!e->ct3d->lsa) {
+        return NULL;
+    }
+    mr = host_memory_backend_get_memory(e->ct3d->lsa);
+    if (off > memory_region_size(mr) || len > memory_region_size(mr) - off) {
+        return NULL;
+    }
+    return (uint8_t *)memory_region_get_ram_ptr(mr) + off;
+}
+
+static int lsa_read(void *opaque, uint64_t off, void *buf, size_t len)
+{
+    uint8_t *p = lsa_ptr(opaque, off, len);
+
+    if (!p) {
+        return -EINVAL;
+    }
+    memcpy(buf, p, len);
+    return 0;
+}
+
+static int lsa_write(void *opaque, uint64_t off, const void *buf, size_t len)
+{
+    CxlemuEndpoint *e = opaque;
+    uint8_t *p = lsa_ptr(e, off, len);
+
+    if (!p) {
+        return -EINVAL;
+    }
+    memcpy(p, buf, len);
+    memory_region_set_dirty(host_memory_backend_get_memory(e->ct3d->lsa), off, len);
+    return 0;
+}
+
+/* Sanitize, secure erase, media operations and Clear Poison write device
+ * memory directly, partition by partition. */
+static int media_fill(CxlemuEndpoint *e, uint64_t dpa, uint64_t len,
+                      const void *src)
+{
+    while (len) {
+        CxlemuPart *p = part_of(e, dpa);
+        uint64_t off, n;
+
+        if (!p) {
+            return -EINVAL;
+        }
+        off = dpa - p->dpa;
+        n = MIN(len, p->size - off);
+        if (src) {
+            memcpy(p->host + off, src, n);
+            src = (const uint8_t *)src + n;
+        } else {
+            memset(p->host + off, 0, n);
+        }
+        memory_region_set_dirty(p->mr, off, n);
+        dpa += n;
+        len -= n;
+    }
+    return 0;
+}
+
+static int media_zero(void *opaque, uint64_t dpa, uint64_t len)
+{
+    return media_fill(opaque, dpa, len, NULL);
+}
+
+static int media_write(void *opaque, uint64_t dpa, const void *buf, size_t len)
+{
+    return media_fill(opaque, dpa, len, buf);
+}
+
+static bool add_mailbox(CxlemuEndpoint *e, Error **errp)
+{
+    CxlemuMachine *m = e->m;
+    PCIDevice *pdev = PCI_DEVICE(e->ct3d);
+    struct cxlemu_memdev_config mc;
+    struct cxlemu_cci_config cc = { 0 };
+    int rc;
+
+    rc = cxlemu_memdev_config_from_topo(m->topo, e->id, &mc);
+    if (!rc) {
+        mc.host = (struct cxlemu_memdev_host) {
+            .lsa_read = lsa_read,
+            .lsa_write = lsa_write,
+            .media_zero = media_zero,
+            .event_irq = event_irq,
+            .media_write = media_write,
+            .opaque = e,
+        };
+        rc = cxlemu_memdev_new(m->ctx, &mc, &e->md);
+    }
+    if (!rc) {
+        cc.version = CXLEMU_CCI_CONFIG_VERSION;
+        cc.kind = CXLEMU_CCI_MAILBOX;
+        cc.payload_size = CXL_MAILBOX_MAX_PAYLOAD_SIZE;
+        cc.component_type = 3;
+        cc.vendor_id = pci_get_word(pdev->config + PCI_VENDOR_ID);
+        cc.device_id = pci_get_word(pdev->config + PCI_DEVICE_ID);
+        cc.subsys_vendor_id = pci_get_word(pdev->config + PCI_SUBSYSTEM_VENDOR_ID);
+        cc.subsys_id = pci_get_word(pdev->config + PCI_SUBSYSTEM_ID);
+        cc.serial = e->ct3d->sn;
+        cc.host = (struct cxlemu_cci_host) {
+            .irq = mbox_irq,
+            .schedule = mbox_schedule,
+            .opaque = e,
+        };
+        cc.memdev = e->md;
+        rc = cxlemu_cci_new(m->ctx, &cc, &e->cci);
+    }
+    if (rc) {
+        error_setg(errp, "libcxlemu: no mailbox for '%s': %s",
+                   DEVICE(e->ct3d)->id ?: "cxl-type3", cxlemu_strerror(rc));
+        return false;
+    }
+    e->bg_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, mbox_bg_tick, e);
+    return true;
+}
+
+/* Hooks the device's mailbox transports to the library (after every part
+ * of the machine could be modelled). */
+static void own_mailbox(CxlemuEndpoint *e)
+{
+    e->ct3d->cci.cxlemu = e;
+    e->ct3d->cxl_dstate.cxlemu = e;
+}
+
+static CxlemuEndpoint *cci_ep(CXLCCI *cci)
+{
+    return cci->cxlemu;
+}
+
+bool cxlemu_qemu_mbox_read(CXLCCI *cci, hwaddr offset, unsigned size,
+                           uint64_t *val)
+{
+    CxlemuEndpoint *e = cci_ep(cci);
+
+    if (!e) {
+        return false;
+    }
+    if (cxlemu_cci_reg_read(e->cci, offset, size, val)) {
+        *val = 0;
+    }
+    return true;
+}
+
+bool cxlemu_qemu_mbox_write(CXLCCI *cci, hwaddr offset, uint64_t val,
+                            unsigned size)
+{
+    CxlemuEndpoint *e = cci_ep(cci);
+
+    if (!e) {
+        return false;
+    }
+    cxlemu_cci_reg_write(e->cci, offset, size, val);
+    /* Sanitize and media operations change what may be mapped. */
+    layout_all(e->m);
+    return true;
+}
+
+bool cxlemu_qemu_cci_message(CXLCCI *cci, uint8_t set, uint8_t cmd,
+                             size_t len_in, uint8_t *pl_in, size_t *len_out,
+                             uint8_t *pl_out, bool *bg_started, int *rc)
+{
+    CxlemuEndpoint *e = cci_ep(cci);
+
+    if (!e) {
+        return false;
+    }
+    *bg_started = false;
+    *rc = cxlemu_cci_execute(e->cci, (uint16_t)(set << 8 | cmd), pl_in, len_in,
+                             pl_out, cci->payload_max, len_out);
+    if (*rc < 0) {
+        *len_out = 0;
+        *rc = CXLEMU_MBOX_INTERNAL_ERROR;
+    }
+    layout_all(e->m);
+    return true;
+}
+
+/* Device Status (8.2.8.3.1: Event Status) and Memory Device Status
+ * (8.2.8.5.1: Media Status) registers from the library's device. */
+bool cxlemu_qemu_dev_status(CXLDeviceState *dstate, hwaddr offset,
+                            unsigned size, uint64_t *val)
+{
+    CxlemuEndpoint *e = dstate->cxlemu;
+    uint64_t reg;
+
+    if (!e) {
+        return false;
+    }
+    reg = offset < 8 ? cxlemu_memdev_event_status(e->md) : 0;
+    *val = (reg >> (8 * (offset & 7))) & (size == 8 ? UINT64_MAX :
+                                           ((1ull << (8 * size)) - 1));
+    return true;
+}
+
+bool cxlemu_qemu_memdev_status(CXLDeviceState *dstate, uint64_t *val)
+{
+    CxlemuEndpoint *e = dstate->cxlemu;
+
+    if (!e) {
+        return false;
+    }
+    /* Media Status: 01b ready, 11b disabled (sanitize, secure erase). */
+    *val = (dstate->memdev_status & ~(3ull << 2)) |
+           ((cxlemu_memdev_media_disabled(e->md) ? 3ull : 1ull) << 2);
     return true;
 }
 
@@ -670,7 +952,7 @@ static bool add_type3(CxlemuMachine *m, CXLType3Dev *ct3d, uint32_t parent,
     add_part(e, PART_PERSISTENT, ct3d->hostpmem, &dpa);
     add_part(e, PART_DC, ct3d->dc.host_dc, &dpa);
     m->eps[id] = e;
-    return true;
+    return add_mailbox(e, errp);
 }
 
 static bool add_below_port(CxlemuMachine *m, PCIDevice *port, uint32_t port_id,
@@ -848,6 +1130,11 @@ static void cxlemu_qemu_reset(void *opaque)
     for (i = 0; i < n; i++) {
         cxlemu_topo_reset(m->topo, i);
     }
+    for (i = 0; i < m->neps; i++) {
+        if (m->eps[i]) {
+            cxlemu_memdev_reset(m->eps[i]->md);
+        }
+    }
     layout_all(m);
 }
 
@@ -912,6 +1199,11 @@ void cxlemu_qemu_setup(CXLState *state, Error **errp)
         return;
     }
     state->cxlemu = m;
+    for (i = 0; i < m->neps; i++) {
+        if (m->eps[i]) {
+            own_mailbox(m->eps[i]);
+        }
+    }
     trace_cxlemu_setup(cxlemu_topo_count(m->topo), m->nwins);
     qemu_register_reset(cxlemu_qemu_reset, m);
     layout_all(m);

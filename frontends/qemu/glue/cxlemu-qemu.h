@@ -41,6 +41,23 @@ MemTxResult cxlemu_qemu_window_write(CXLFixedWindow *fw, hwaddr addr,
                                      uint64_t data, unsigned size,
                                      MemTxAttrs attrs);
 
+/*
+ * A type-3 device's PCI mailbox registers and every other transport of its
+ * primary CCI (cxl_process_cci_message): the library's dispatcher and
+ * command sets.  Return true when the library handled the access.
+ */
+bool cxlemu_qemu_mbox_read(CXLCCI *cci, hwaddr offset, unsigned size,
+                           uint64_t *val);
+bool cxlemu_qemu_mbox_write(CXLCCI *cci, hwaddr offset, uint64_t val,
+                            unsigned size);
+bool cxlemu_qemu_cci_message(CXLCCI *cci, uint8_t set, uint8_t cmd,
+                             size_t len_in, uint8_t *pl_in, size_t *len_out,
+                             uint8_t *pl_out, bool *bg_started, int *rc);
+/* Event Status (device status registers) and Memory Device Status. */
+bool cxlemu_qemu_dev_status(CXLDeviceState *dstate, hwaddr offset,
+                            unsigned size, uint64_t *val);
+bool cxlemu_qemu_memdev_status(CXLDeviceState *dstate, uint64_t *val);
+
 /* The CEDT from the library's builder; false when the library is not in
  * charge (no CXL), so that QEMU builds its own. */
 bool cxlemu_qemu_build_cedt(GArray *table_offsets, GArray *table_data,
