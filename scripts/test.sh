@@ -135,6 +135,15 @@ step "Linux guest: 2-way region over 2 host bridges, devdax + system RAM, backen
 	guest --topology hb
 step "Linux guest: 2-way region behind a switch, devdax + system RAM, backend check" \
 	guest --topology switch
+mailbox() {
+	[ -n "$qdir" ] || return 1
+	QEMU=$qdir/qemu-system-x86_64 ./tests/guest/mailbox.sh > build-ci/guest-mailbox.log 2>&1 || {
+		tail -n 40 build-ci/guest-mailbox.log
+		false
+	}
+}
+step "Linux guest: cxl identify, partition and firmware info, poison, labels through the library's mailbox" \
+	mailbox
 
 echo "== API documentation"
 step "doxygen: no warnings" meson compile -C build-ci docs

@@ -1,0 +1,57 @@
+#!/bin/bash
+# Mailbox commands from a Linux guest through `cxl` (ndctl) on QEMU: one
+# type-3 device with 256 MiB volatile, 256 MiB persistent and a 1 MiB label
+# storage area.  The guest checks identify, partition and firmware info,
+# poison inject / list / clear and a label write read back; the host then
+# finds the guest's labels in the LSA backend file.
+#   tests/guest/mailbox.sh [--qemu PATH] [--image DIR] [--timeout SECONDS]
+# QEMU defaults to $QEMU, else the front-end build in
+# ~/.cache/libcxlemu/qemu/build-cxlemu.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/libcxlemu
+qemu=${QEMU:-$cache/qemu/build-cxlemu/qemu-system-x86_64}
+image=""
+timeout=120
+die() { echo "mailbox: $*" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+	case $1 in
+	--qemu) qemu=${2:?}; shift 2 ;;
+	--image) image=${2:?}; shift 2 ;;
+	--timeout) timeout=${2:?}; shift 2 ;;
+	*) die "unknown argument '$1'" ;;
+	esac
+done
+[ -x "$qemu" ] || die "no QEMU at '$qemu' (--qemu PATH or QEMU=PATH)"
+if [ -z "$image" ]; then
+	image=$cache/guest/image-x86_64
+	"$here/mkimage.sh" --arch x86_64 "$image"
+fi
+work=$(mktemp -d /dev/shm/cxlemu-mailbox.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+# shellcheck disable=SC2054 # QEMU options are comma lists
+topo=(
+	-object "memory-backend-file,id=vm0,share=on,mem-path=$work/vm0,size=256M"
+	-object "memory-backend-file,id=pm0,share=on,mem-path=$work/pm0,size=256M"
+	-object "memory-backend-file,id=lsa0,share=on,mem-path=$work/lsa0,size=1M"
+	-device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1
+	-device cxl-rp,port=0,bus=cxl.1,id=rp0,chassis=0,slot=2
+	-device cxl-type3,bus=rp0,volatile-memdev=vm0,persistent-memdev=pm0,lsa=lsa0,id=m0,sn=7
+	-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G
+)
+status=0
+"$here/run-guest.sh" --qemu "$qemu" --arch x86_64 --image "$image" \
+	--script "$here/mailbox.guest.sh" --timeout "$timeout" --log "$work/console.log" \
+	-- "${topo[@]}" | tee "$work/results" || status=$?
+# The labels the guest wrote are in the LSA backend: Set LSA went to QEMU's
+# memory backend through the library.
+want=$(sed -n 's/^GUEST-INFO labels md5=//p' "$work/results")
+have=$(head -c 4096 "$work/lsa0" | md5sum | cut -d' ' -f1)
+if [ -n "$want" ] && [ "$want" = "$have" ]; then
+	echo "HOST-OK labels in the LSA backend"
+else
+	echo "HOST-FAIL labels: guest md5 '${want:-none}', backend md5 $have"
+	status=1
+fi
+[ "$status" -eq 0 ] && echo "mailbox: ok" || echo "mailbox: FAIL"
+exit "$status"
