@@ -247,7 +247,9 @@ fi
 if [ "$run_status" -eq 0 ]; then
 	ok "the guest test ran to the end (GUEST-DONE rc=0, $wall s)"
 else
-	notok "the guest test ran to the end ($(grep '^run-guest: FAIL' "$work/results" | sed 's/^run-guest: //'))"
+	# run-guest.sh's verdict, else its last words (an error before the boot).
+	why=$(grep '^run-guest: FAIL' "$work/results" | sed 's/^run-guest: //')
+	notok "the guest test ran to the end (${why:-exit status $run_status: $(tail -n 1 "$work/results")})"
 fi
 # The guest's own checks, one line each, in the guest's order.
 while IFS='|' read -r r n d; do

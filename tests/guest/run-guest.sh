@@ -18,6 +18,8 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/guest/host-lib.sh
+. "$here/host-lib.sh"
 
 die() {
 	echo "run-guest: error: $*" >&2
@@ -107,18 +109,9 @@ aarch64)
 *) die "unsupported --arch '$arch' (x86_64 or aarch64)" ;;
 esac
 
-# cxlmem for the guest's architecture, rebuilt when its source changes.
-cache=${XDG_CACHE_HOME:-$HOME/.cache}/libcxlemu/guest
-cxlmem=$cache/cxlmem-$arch/cxlmem
-src_sum=$(sha256sum "$here/cxlmem.c" | cut -d' ' -f1)
-if [ ! -x "$cxlmem" ] || [ "$(cat "$cxlmem.sum" 2> /dev/null)" != "$src_sum" ]; then
-	command -v "$cc" > /dev/null || die "$cc is missing: it builds cxlmem for $arch"
-	mkdir -p "$(dirname "$cxlmem")"
-	"$cc" -std=c11 -Wall -Wextra -O2 -static -o "$cxlmem.tmp" "$here/cxlmem.c" ||
-		die "cannot build cxlmem with $cc"
-	mv "$cxlmem.tmp" "$cxlmem"
-	echo "$src_sum" > "$cxlmem.sum"
-fi
+# cxlmem for the guest's architecture (one build per version of its source).
+command -v "$cc" > /dev/null || die "$cc is missing: it builds cxlmem for $arch"
+cxlmem=$(build_cxlmem "cxlmem-$arch" "$cc" -static) || die "cannot build cxlmem with $cc"
 
 run=$(mktemp -d "${TMPDIR:-/tmp}/run-guest.XXXXXX")
 keep=
