@@ -60,6 +60,7 @@ die() {
 #   path_a/b    the front-end path expected to serve them: linear (one way
 #               at every level), translated (interleave unit >= 4 KiB) or
 #               routed (finer)
+#   model       what the front-end's cxlemu_setup trace says it modelled
 #   what        one line for --list and the README
 topologies="hb switch hb3 linear"
 
@@ -97,6 +98,7 @@ set_topology() {
 		window 1 4G 256 cxl.1 cxl.2
 		spec_a=0:4096 path_a=translated
 		spec_b=1:256 path_b=routed
+		model="6 components, 2 windows"
 		;;
 	switch)
 		what="one host bridge with one root port (pass-through), a switch with two devices; the switch interleaves 2-way at 256 B (a, routed), then 4 KiB (b, translated)"
@@ -111,6 +113,7 @@ set_topology() {
 		window 0 4G 4k cxl.1
 		spec_a=0:256 path_a=routed
 		spec_b=0:4096 path_b=translated
+		model="7 components, 1 windows"
 		;;
 	hb3)
 		what="three host bridges, each a root port and a device; 768 MiB regions, window 0 interleaves them 3-way at 256 B (a, routed), window 1 at 4 KiB (b, translated)"
@@ -125,6 +128,7 @@ set_topology() {
 		window 1 3G 4k cxl.1 cxl.2 cxl.3
 		spec_a=0:256 path_a=routed
 		spec_b=1:4096 path_b=translated
+		model="9 components, 2 windows"
 		;;
 	linear)
 		what="one host bridge, one root port (pass-through), one device; 1-way regions at 4 KiB (a) and 256 B (b), both linear"
@@ -134,6 +138,7 @@ set_topology() {
 		window 0 4G 4k cxl.1
 		spec_a=0:4096 path_a=linear
 		spec_b=0:256 path_b=linear
+		model="3 components, 1 windows"
 		;;
 	*) return 1 ;;
 	esac
@@ -212,10 +217,11 @@ while [ "$i" -lt "$ndev" ]; do
 	i=$((i + 1))
 done
 
-# Which front-end paths the trace reports (stock QEMU has no such event).
+# Which front-end paths the trace reports (stock QEMU has no such event);
+# guest errors include what libcxlemu logs (a refused commit, ...).
 trace=()
 if "$qemu" -trace help 2> /dev/null | grep -qx cxlemu_layout; then
-	trace=(-trace cxlemu_layout -trace cxlemu_setup)
+	trace=(-trace cxlemu_layout -trace cxlemu_setup -d guest_errors)
 fi
 
 fill=$((ndev * 1048576))
@@ -348,6 +354,22 @@ declare -A cycles=()
 if [ ${#trace[@]} -eq 0 ]; then
 	echo "# $topology: $qemu has no cxlemu_layout trace event (not the libcxlemu build): no path checks"
 else
+	# The front-end took the machine over (no fall-back to QEMU's own
+	# emulation) with every component and window.
+	setup=$(sed -n 's/^\(.*:\)\{0,1\}cxlemu_setup //p' "$work/qemu.log")
+	if [ "$setup" = "$model" ]; then
+		ok "libcxlemu models the topology ($model)"
+	else
+		notok "libcxlemu models the topology ($model; cxlemu_setup says '${setup:-nothing}')"
+	fi
+	# Anything QEMU said besides the trace: warnings, guest errors.
+	said=$(grep -vE '^([0-9]+@[0-9.]+:)?cxlemu_[a-z]+ ' "$work/qemu.log" || true)
+	if [ -z "$said" ]; then
+		ok "QEMU reported no warnings or guest errors (-d guest_errors)"
+	else
+		notok "QEMU reported no warnings or guest errors (-d guest_errors): $(echo "$said" | head -n 1)"
+		echo "$said" | head -n 20 | sed 's/^/#   /'
+	fi
 	for tag in a a2 b; do
 		case $tag in b) want=$path_b ;; *) want=$path_a ;; esac
 		reg=$(info region "$tag")
