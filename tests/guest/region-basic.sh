@@ -242,14 +242,20 @@ notok() {
 [ -n "$quiet" ] || echo "# region-basic: topology $topology ($what), QEMU $qemu"
 t0=$(date +%s.%N)
 run_status=0
-"$here/run-guest.sh" --qemu "$qemu" --arch x86_64 --image "$image" --mem "$mem" \
-	--script "$here/region-basic.guest.sh" --timeout "$timeout" --log "$work/console.log" \
-	--qemu-log "$work/qemu.log" --append "$append" \
-	-- "${trace[@]}" "${backends[@]}" "${topo[@]}" > "$work/results" 2>&1 || run_status=$?
-wall=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-if [ -z "$quiet" ] || [ "$run_status" -ne 0 ]; then
-	sed 's/^/# /' "$work/results"
+guest() {
+	"$here/run-guest.sh" --qemu "$qemu" --arch x86_64 --image "$image" --mem "$mem" \
+		--script "$here/region-basic.guest.sh" --timeout "$timeout" --log "$work/console.log" \
+		--qemu-log "$work/qemu.log" --append "$append" \
+		-- "${trace[@]}" "${backends[@]}" "${topo[@]}" 2>&1
+}
+# The guest's output as it comes, or (--quiet) only when the run failed.
+if [ -n "$quiet" ]; then
+	guest > "$work/results" || run_status=$?
+	[ "$run_status" -eq 0 ] || sed 's/^/# /' "$work/results"
+else
+	guest | tee "$work/results" | sed 's/^/# /' || run_status=$?
 fi
+wall=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 if [ "$run_status" -eq 0 ]; then
 	ok "the guest test ran to the end (GUEST-DONE rc=0, $wall s)"
 else
