@@ -145,15 +145,18 @@ run_one() {
 	elapsed "$t0" > "$out/$1.time"
 	echo "$rc" > "$out/$1.rc"
 }
-# report TOPOLOGY: its lines, counted; a run that failed without saying
-# which check is a failed check of its own.
+# report TOPOLOGY: its lines, counted; a run that stopped half-way or
+# failed without saying which check is a failed check of its own.
 report() {
 	local rc nok nbad
 	rc=$(cat "$out/$1.rc")
 	cat "$out/$1.log"
 	nok=$(grep -c '^ok - ' "$out/$1.log" || true)
 	nbad=$(grep -c '^not ok - ' "$out/$1.log" || true)
-	if [ "$rc" -ne 0 ] && [ "$nbad" -eq 0 ]; then
+	if ! grep -qx "# region-basic: done $1" "$out/$1.log"; then
+		echo "not ok - $1: region-basic.sh stopped before its end (exit status $rc)"
+		nbad=$((nbad + 1))
+	elif [ "$rc" -ne 0 ] && [ "$nbad" -eq 0 ]; then
 		echo "not ok - $1: region-basic.sh exit status $rc"
 		nbad=1
 	fi
