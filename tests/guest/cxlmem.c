@@ -4,8 +4,10 @@
  * the host with gcc -static, so it needs nothing from the image).
  *
  *   cxlmem fill   TARGET OFFSET SIZE SEED [--ileave WAYS:GRAN:POS[:BASE]]
- *   cxlmem verify TARGET OFFSET SIZE SEED [--ileave WAYS:GRAN:POS[:BASE]]
+ *   cxlmem verify TARGET OFFSET SIZE SEED [--ileave WAYS:GRAN:POS[:BASE] |
+ *                                          --regran WAYS:GRAN:OLD_GRAN]
  *   cxlmem bench  TARGET SIZE SECONDS [FAULT_SIZE [FAULT_SECONDS]]
+ *   cxlmem check-map SEED BASE [LIST]
  *
  * TARGET is one of
  *   PATH       a device-DAX character device (/dev/daxX.Y: mapped, never
@@ -36,6 +38,20 @@
  * region starts on the device, its DPA for a backend file).  With 1:8:0:BASE
  * and /dev/mem, BASE is the region's physical address: the words are then
  * those of region offsets, as through the region's DAX device.
+ *
+ * verify --regran WAYS:GRAN:OLD_GRAN says that TARGET is a WAYS-way region
+ * interleaved at GRAN whose devices hold, at the same DPAs, what a WAYS-way
+ * region at OLD_GRAN wrote: the word at offset O (device position
+ * p = O / GRAN % WAYS, device offset d = O / (GRAN * WAYS) * GRAN + O % GRAN)
+ * is then the one of old region offset
+ * d / OLD_GRAN * OLD_GRAN * WAYS + p * OLD_GRAN + d % OLD_GRAN.
+ *
+ * check-map reads lines "PATH DEVICE_OFFSET ADDRESS SIZE" from LIST (default
+ * stdin) and checks that the SIZE bytes at DEVICE_OFFSET of file PATH hold
+ * the words of region offsets ADDRESS - BASE onwards: data written through
+ * a region, found where a decode (another program's) says each piece is.
+ * Each file is mapped once.  It prints one line, "check-map ok lines=N
+ * bytes=B files=F" or "check-map FAIL ...", after the first mismatches.
  *
  * bench measures 8-byte loads, 8-byte stores and memset over SIZE bytes of
  * TARGET, each repeated while SECONDS / 4 have not passed (at least once),
@@ -90,6 +106,11 @@ struct ileave {
 	uint64_t base;            /* device offset of region offset 0 */
 };
 
+/* verify --regran: the words were written at another granularity. */
+struct regran {
+	uint64_t ways, gran, old; /* ways == 0: no */
+};
+
 struct mapping {
 	void *base;     /* what mmap returned */
 	size_t len;     /* what was mapped */
@@ -102,10 +123,12 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: %s fill   TARGET OFFSET SIZE SEED [--ileave WAYS:GRAN:POS[:BASE]]\n"
-		"       %s verify TARGET OFFSET SIZE SEED [--ileave WAYS:GRAN:POS[:BASE]]\n"
+		"       %s verify TARGET OFFSET SIZE SEED [--ileave WAYS:GRAN:POS[:BASE] |\n"
+		"                                             --regran WAYS:GRAN:OLD_GRAN]\n"
 		"       %s bench  TARGET SIZE SECONDS [FAULT_SIZE [FAULT_SECONDS]]\n"
+		"       %s check-map SEED BASE [LIST]   (LIST lines: PATH DEVICE_OFFSET ADDRESS SIZE)\n"
 		"TARGET: /dev/daxX.Y | /dev/mem | FILE | --node N | --ram\n",
-		prog, prog, prog);
+		prog, prog, prog, prog);
 	exit(2);
 }
 
@@ -312,6 +335,18 @@ static bool mine(const struct ileave *il, uint64_t o)
 	return !il->ways || (o / il->gran) % il->ways == il->pos;
 }
 
+/* The offset whose word is expected at region offset o (--regran). */
+static uint64_t src_off(const struct regran *rg, uint64_t o)
+{
+	uint64_t p, d;
+
+	if (!rg->ways)
+		return o;
+	p = o / rg->gran % rg->ways;
+	d = o / (rg->gran * rg->ways) * rg->gran + o % rg->gran;
+	return d / rg->old * rg->old * rg->ways + p * rg->old + d % rg->old;
+}
+
 /*
  * Where the pages of [p, p + len) are, with move_pages() (no move: a query):
  * counts per node in where[] (where[NODE_BITS] counts pages not present or
@@ -366,7 +401,8 @@ static void print_where(const size_t *where)
 }
 
 static int cmd_fill_verify(bool verify, const struct target *t, uint64_t off,
-			   uint64_t size, uint64_t seed, const struct ileave *il)
+			   uint64_t size, uint64_t seed, const struct ileave *il,
+			   const struct regran *rg)
 {
 	static size_t where[NODE_BITS + 1];
 	uint64_t lo, hi, bad = 0;
@@ -404,7 +440,7 @@ static int cmd_fill_verify(bool verify, const struct target *t, uint64_t off,
 			if (!mine(il, o))
 				continue;
 			got = *(volatile uint64_t *)(m.data + dev_off(il, o) - lo);
-			want = pattern(o, seed);
+			want = pattern(src_off(rg, o), seed);
 			if (got != want) {
 				if (bad < MAX_REPORTED)
 					fprintf(stderr, "%s: %s offset 0x%" PRIx64 " (device 0x%" PRIx64
@@ -556,6 +592,136 @@ static int cmd_bench(const struct target *t, uint64_t size, double seconds, uint
 	return 0;
 }
 
+/* A:B:C, each a number as parse_num() takes it; false when malformed. */
+static bool parse_triple(const char *s, uint64_t v[3])
+{
+	char buf[128], *save = NULL, *f;
+	int n = 0;
+
+	if (strlen(s) >= sizeof(buf))
+		return false;
+	strcpy(buf, s);
+	for (f = strtok_r(buf, ":", &save); f; f = strtok_r(NULL, ":", &save)) {
+		if (n == 3 || !parse_num(f, &v[n]))
+			return false;
+		n++;
+	}
+	return n == 3;
+}
+
+/* WAYS:GRAN:OLD_GRAN, granules multiples of 8. */
+static bool parse_regran(const char *s, struct regran *rg)
+{
+	uint64_t v[3];
+
+	if (!parse_triple(s, v) || !v[0] || !v[1] || !v[2] || v[1] % 8 || v[2] % 8)
+		return false;
+	rg->ways = v[0];
+	rg->gran = v[1];
+	rg->old = v[2];
+	return true;
+}
+
+/* One mapped file of check-map. */
+struct mapped_file {
+	char *path;
+	const uint8_t *data;
+	uint64_t size;
+};
+
+static const struct mapped_file *map_file_ro(struct mapped_file *files, size_t *n,
+					     size_t max, const char *path)
+{
+	struct stat st;
+	struct mapped_file *f;
+	void *p;
+	int fd;
+
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp(files[i].path, path))
+			return &files[i];
+	if (*n == max)
+		die("check-map: more than %s files", "16");
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		die_errno("cannot open", path);
+	if (fstat(fd, &st) < 0)
+		die_errno("cannot stat", path);
+	if (!st.st_size)
+		die("check-map: %s is empty", path);
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		die_errno("cannot map", path);
+	close(fd);
+	f = &files[(*n)++];
+	f->path = strdup(path);
+	if (!f->path)
+		die("%s", "out of memory");
+	f->data = p;
+	f->size = (uint64_t)st.st_size;
+	return f;
+}
+
+static int cmd_check_map(uint64_t seed, uint64_t base, const char *list)
+{
+	struct mapped_file files[16];
+	size_t nfiles = 0;
+	uint64_t lines = 0, bytes = 0, bad = 0;
+	char line[4096], path[4096], doff_s[64], addr_s[64], size_s[64];
+	FILE *in = stdin;
+
+	if (list && !(in = fopen(list, "r")))
+		die_errno("cannot open", list);
+	while (fgets(line, sizeof(line), in)) {
+		uint64_t doff, addr, size;
+		const struct mapped_file *f;
+
+		if (line[0] == '\n' || line[0] == '#')
+			continue;
+		if (sscanf(line, "%4095s %63s %63s %63s", path, doff_s, addr_s, size_s) != 4 ||
+		    !parse_num(doff_s, &doff) || !parse_num(addr_s, &addr) ||
+		    !parse_num(size_s, &size) || addr < base || doff % 8 || size % 8 ||
+		    (addr - base) % 8)
+			die("check-map: bad line '%s' (PATH DEVICE_OFFSET ADDRESS SIZE, "
+			    "8-byte aligned, ADDRESS >= BASE)", strtok(line, "\n"));
+		f = map_file_ro(files, &nfiles, 16, path);
+		if (doff > f->size || size > f->size - doff) {
+			fprintf(stderr, "%s: check-map: [0x%" PRIx64 ", +0x%" PRIx64
+				") is beyond the end of %s\n", prog, doff, size, path);
+			exit(2);
+		}
+		for (uint64_t i = 0; i < size; i += 8) {
+			uint64_t got, want = pattern(addr - base + i, seed);
+
+			memcpy(&got, f->data + doff + i, 8);
+			if (got != want) {
+				if (bad < MAX_REPORTED)
+					fprintf(stderr, "%s: check-map: address 0x%" PRIx64
+						" (region offset 0x%" PRIx64 "): %s at 0x%" PRIx64
+						" holds 0x%016" PRIx64 ", want 0x%016" PRIx64 "\n",
+						prog, addr + i, addr - base + i, path, doff + i,
+						got, want);
+				bad++;
+			}
+		}
+		lines++;
+		bytes += size;
+	}
+	if (ferror(in))
+		die_errno("cannot read", list ? list : "stdin");
+	if (list)
+		fclose(in);
+	if (!lines)
+		die("%s", "check-map: no lines to check");
+	if (bad)
+		printf("check-map FAIL %" PRIu64 " of %" PRIu64 " words differ, lines=%" PRIu64
+		       " files=%zu\n", bad, bytes / 8, lines, nfiles);
+	else
+		printf("check-map ok lines=%" PRIu64 " bytes=%" PRIu64 " files=%zu\n", lines,
+		       bytes, nfiles);
+	return bad ? 1 : 0;
+}
+
 /* WAYS:GRAN:POS[:BASE], each a number as parse_num() takes it. */
 static bool parse_ileave(const char *s, struct ileave *il)
 {
@@ -584,6 +750,7 @@ int main(int argc, char **argv)
 {
 	struct target t = { 0 };
 	struct ileave il = { 0, 0, 0, 0 };
+	struct regran rg = { 0, 0, 0 };
 	const char *cmd;
 	char **a;
 	int n, i = 2;
@@ -591,6 +758,12 @@ int main(int argc, char **argv)
 	if (argc < 3)
 		usage();
 	cmd = argv[1];
+	if (!strcmp(cmd, "check-map")) {
+		if (argc != 4 && argc != 5)
+			usage();
+		return cmd_check_map(num_arg(argv[2], "SEED"), num_arg(argv[3], "BASE"),
+				     argc == 5 ? argv[4] : NULL);
+	}
 	if (!strcmp(argv[i], "--node")) {
 		uint64_t node;
 
@@ -621,12 +794,18 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "fill") || !strcmp(cmd, "verify")) {
 		if (n != 3 && n != 5)
 			usage();
-		if (n == 5) {
+		if (n == 5 && !strcmp(a[3], "--regran")) {
+			if (strcmp(cmd, "verify"))
+				die("%s", "--regran is for verify only");
+			if (!parse_regran(a[4], &rg))
+				die("bad --regran '%s' (WAYS:GRAN:OLD_GRAN, granules multiples of 8)",
+				    a[4]);
+		} else if (n == 5) {
 			if (strcmp(a[3], "--ileave") || !parse_ileave(a[4], &il))
 				die("bad --ileave '%s' (WAYS:GRAN:POS[:BASE], POS < WAYS)", a[4]);
 		}
 		return cmd_fill_verify(!strcmp(cmd, "verify"), &t, num_arg(a[0], "OFFSET"),
-				       num_arg(a[1], "SIZE"), num_arg(a[2], "SEED"), &il);
+				       num_arg(a[1], "SIZE"), num_arg(a[2], "SEED"), &il, &rg);
 	}
 	if (!strcmp(cmd, "bench")) {
 		uint64_t size, secs, fsize = 64ull << 20, fsecs = 0;

@@ -3,25 +3,30 @@
 # reports its results.
 #   tests/guest/run-guest.sh --qemu PATH --image DIR --script GUEST_SCRIPT
 #       [--arch x86_64|aarch64] [--timeout SECONDS] [--mem SIZE] [--smp N]
-#       [--log FILE] [--append KERNEL_ARGS] [--file HOST_PATH:GUEST_PATH]...
-#       [--verbose] -- EXTRA_QEMU_ARGS...
+#       [--log FILE] [--qemu-log FILE] [--append KERNEL_ARGS]
+#       [--file HOST_PATH:GUEST_PATH]... [--verbose] -- EXTRA_QEMU_ARGS...
 # The extra QEMU arguments describe the CXL topology (pxb-cxl, cxl-rp,
 # cxl-type3, -M cxl-fmw...).  GUEST_SCRIPT becomes /guest-test.sh and the
 # cxlmem tool /usr/bin/cxlmem, in a second cpio appended to the image's
 # initramfs; --file adds more files.  The console goes to the log file; the
 # GUEST-* lines (and, on failure, the guest's kernel log) are printed.
+# QEMU's own output (stdout and stderr: warnings, -trace lines) goes to
+# --qemu-log FILE when given (kept), else to a temporary file; on a failure
+# its lines other than trace events are shown.
 # Exit status: 0 when the guest printed GUEST-DONE rc=0 and no GUEST-FAIL,
 # 1 on a failure, a timeout or a QEMU error, 2 on bad usage.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/guest/host-lib.sh
+. "$here/host-lib.sh"
 
 die() {
 	echo "run-guest: error: $*" >&2
 	exit 2
 }
 usage() {
-	sed -n '3,8s/^# \{0,1\}//p' "$0" >&2
+	sed -n '4,7s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
@@ -33,12 +38,13 @@ timeout=600
 mem=1G
 smp=1
 log=
+qlog=
 append=
 verbose=
 files=()
 while [ $# -gt 0 ]; do
 	case $1 in
-	--qemu | --arch | --image | --script | --timeout | --mem | --smp | --log | --append | --file)
+	--qemu | --arch | --image | --script | --timeout | --mem | --smp | --log | --qemu-log | --append | --file)
 		[ $# -ge 2 ] || die "$1 needs a value"
 		case $1 in
 		--qemu) qemu=$2 ;;
@@ -49,6 +55,7 @@ while [ $# -gt 0 ]; do
 		--mem) mem=$2 ;;
 		--smp) smp=$2 ;;
 		--log) log=$2 ;;
+		--qemu-log) qlog=$2 ;;
 		--append) append=$2 ;;
 		--file) files+=("$2") ;;
 		esac
@@ -102,18 +109,9 @@ aarch64)
 *) die "unsupported --arch '$arch' (x86_64 or aarch64)" ;;
 esac
 
-# cxlmem for the guest's architecture, rebuilt when its source changes.
-cache=${XDG_CACHE_HOME:-$HOME/.cache}/libcxlemu/guest
-cxlmem=$cache/cxlmem-$arch/cxlmem
-src_sum=$(sha256sum "$here/cxlmem.c" | cut -d' ' -f1)
-if [ ! -x "$cxlmem" ] || [ "$(cat "$cxlmem.sum" 2> /dev/null)" != "$src_sum" ]; then
-	command -v "$cc" > /dev/null || die "$cc is missing: it builds cxlmem for $arch"
-	mkdir -p "$(dirname "$cxlmem")"
-	"$cc" -std=c11 -Wall -Wextra -O2 -static -o "$cxlmem.tmp" "$here/cxlmem.c" ||
-		die "cannot build cxlmem with $cc"
-	mv "$cxlmem.tmp" "$cxlmem"
-	echo "$src_sum" > "$cxlmem.sum"
-fi
+# cxlmem for the guest's architecture (one build per version of its source).
+command -v "$cc" > /dev/null || die "$cc is missing: it builds cxlmem for $arch"
+cxlmem=$(build_cxlmem "cxlmem-$arch" "$cc" -static) || die "cannot build cxlmem with $cc"
 
 run=$(mktemp -d "${TMPDIR:-/tmp}/run-guest.XXXXXX")
 keep=
@@ -147,6 +145,8 @@ cat "$image/initramfs.cpio.gz" "$run/test.cpio.gz" > "$run/initrd"
 
 log=${log:-$run/console.log}
 : > "$log"
+qlog=${qlog:-$run/qemu.out}
+: > "$qlog"
 cmd=("$qemu" "${machine[@]}" -accel tcg -m "$mem" -smp "$smp"
 	-nodefaults -display none -monitor none -serial "file:$log" -no-reboot
 	-kernel "$image/vmlinuz" -initrd "$run/initrd"
@@ -154,7 +154,7 @@ cmd=("$qemu" "${machine[@]}" -accel tcg -m "$mem" -smp "$smp"
 echo "${cmd[*]}" > "$run/qemu.cmd"
 
 t0=$(date +%s.%N)
-"${cmd[@]}" > "$run/qemu.out" 2>&1 &
+"${cmd[@]}" > "$qlog" 2>&1 &
 qpid=$!
 
 # Waits for QEMU to exit (the guest powers off), for the timeout, or for
@@ -216,9 +216,11 @@ fi
 if [ -n "$reason" ]; then
 	keep=1
 	sed -n '/^GUEST-DMESG-BEGIN/,/^GUEST-DMESG-END/p' "$run/console.txt"
-	if [ -s "$run/qemu.out" ]; then
+	# Trace events (-trace, "NAME args" or "PID@TIME:NAME args") are
+	# left out: the caller reads them from --qemu-log.
+	if grep -qvE '^([0-9]+@[0-9.]+:)?[a-z0-9_]+ ' "$qlog"; then
 		echo "run-guest: QEMU said:" >&2
-		sed 's/^/  /' "$run/qemu.out" >&2
+		grep -vE '^([0-9]+@[0-9.]+:)?[a-z0-9_]+ ' "$qlog" | sed 's/^/  /' >&2
 	fi
 	echo "run-guest: FAIL ($reason) after $wall s; console log $log, QEMU command $run/qemu.cmd" >&2
 	exit 1
