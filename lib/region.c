@@ -390,8 +390,13 @@ int cxlemu_topo_region_create(struct cxlemu_topo *t,
 		pl->size = d->size;
 		pl->endpoint = false;
 		pl->tl = tls[i];
-		/* A 1-way decoder selects nothing: its granularity is moot. */
-		gran = cways[i] == 1 ? d->gran : d->gran * cP[i];
+		/* A 1-way decoder selects nothing, but Linux checks that it
+		 * carries g * P_l like any other when it assembles a region
+		 * firmware committed (cxl_port_setup_targets); where that is
+		 * above 16 KiB the granularity is moot and g will do. */
+		gran = d->gran * cP[i];
+		if (cways[i] == 1 && cxlemu_gran_to_eig(gran, &pl->eig))
+			gran = d->gran;
 		if (cxlemu_ways_to_eiw(cways[i], &pl->eiw) || cxlemu_gran_to_eig(gran, &pl->eig))
 			return reject(t, -EINVAL, "a component would need granularity %llu (above 16 KiB)",
 				      (unsigned long long)gran);

@@ -204,6 +204,19 @@ static void test_fine_interleave_across_host_bridges(void **state)
 
 	(void)state;
 	region(t, 1, 2, 256, 512 * MiB, two);
+	/* hb0 leads to m2 only: a 1-way decoder, yet with the granularity
+	 * Linux expects of it when it assembles a firmware-committed region
+	 * (window granularity x window ways). */
+	{
+		struct cxlemu_comp_info hb;
+		struct cxlemu_hdm_decoder dec;
+
+		assert_int_equal(cxlemu_topo_info(t, cxlemu_topo_find(t, "hb0"), &hb), 0);
+		assert_int_equal(cxlemu_hdm_decoder(hb.hdm, 0, &dec), 0);
+		assert_true(dec.committed);
+		assert_int_equal(dec.ways, 1);
+		assert_int_equal(dec.gran, 512);
+	}
 	tb = cxlemu_route_pub_get(cxlemu_topo_routes(t, 1));
 	assert_int_equal(cxlemu_route_table_extent(tb, 0, &e), 0);
 	assert_int_equal(e.unit, 256);
