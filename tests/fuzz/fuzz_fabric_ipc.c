@@ -11,14 +11,16 @@
  *
  * Invariants after every step: everything the owner sends parses; after
  * it sends ERROR or REFUSE it closes; a stream the codec finds malformed
- * gets the connection closed; the switch is consistent (an LD or a
- * non-MLD port held at most once, holder counts per port right); a VCS
- * whose host is connected has exactly as many operations in progress as
- * the owner has requests outstanding, a VCS without one has none, and a
- * VCS whose host just went away has no vPPB bound.
+ * gets the connection closed (both within the service call; the host may
+ * see the EOF a moment later, see peer_drain()); the switch is consistent
+ * (an LD or a non-MLD port held at most once, holder counts per port
+ * right); a VCS whose host is connected has exactly as many operations in
+ * progress as the owner has requests outstanding, a VCS without one has
+ * none, and a VCS whose host just went away has no vPPB bound.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +152,10 @@ static void peer_send(struct peer *p, const struct cxlemu_fabric_msg *m)
 	peer_write(p, b, n);
 }
 
+/* How long peer_drain() waits for the EOF of a connection the owner has
+ * closed (see there); far more than the microseconds it takes. */
+#define EOF_WAIT_MS 2000
+
 /* Reads what the owner sent: every message must parse; nothing may follow
  * an ERROR or a REFUSE but the close. */
 static void peer_drain(struct peer *p)
@@ -157,48 +163,68 @@ static void peer_drain(struct peer *p)
 	static uint8_t buf[1 << 16];
 	struct cxlemu_fabric_msg *m;
 	size_t len = 0, off = 0, used;
+	unsigned int waited = 0;  /* ms */
 	ssize_t r;
 	bool eof = false;
 
 	if (p->fd < 0)
 		return;
-	while ((r = read(p->fd, buf + len, sizeof(buf) - len)) > 0)
-		len += (size_t)r;
-	if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
-		eof = true;
 	m = malloc(sizeof(*m));
 	if (!m)
 		abort();
-	while (off < len) {
-		if (p->closing || cxlemu_fabric_msg_parse(buf + off, len - off, m, &used))
-			abort();
-		off += used;
-		switch (m->type) {
-		case CXLEMU_FABRIC_ERROR:
-		case CXLEMU_FABRIC_REFUSE:
-			p->closing = true;
-			break;
-		case CXLEMU_FABRIC_ATTACH:
-		case CXLEMU_FABRIC_DETACH:
-			if (m->vcs >= NVCS || m->vppb >= NVPPB)
+	for (;;) {
+		while ((r = read(p->fd, buf + len, sizeof(buf) - len)) > 0 ||
+		       (r < 0 && errno == EINTR))
+			len += r > 0 ? (size_t)r : 0;
+		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+			eof = true;
+		while (off < len) {
+			if (p->closing || cxlemu_fabric_msg_parse(buf + off, len - off, m, &used))
 				abort();
-			p->req[p->nreq++ % 8] = m->req;
-			break;
-		case CXLEMU_FABRIC_WELCOME:
-		case CXLEMU_FABRIC_STATE:
-		case CXLEMU_FABRIC_PING:
-		case CXLEMU_FABRIC_PONG:
-		case CXLEMU_FABRIC_BYE:
-			break;
-		default:
-			abort();  /* the owner never sends HELLO or DONE */
+			off += used;
+			switch (m->type) {
+			case CXLEMU_FABRIC_ERROR:
+			case CXLEMU_FABRIC_REFUSE:
+				p->closing = true;
+				break;
+			case CXLEMU_FABRIC_ATTACH:
+			case CXLEMU_FABRIC_DETACH:
+				if (m->vcs >= NVCS || m->vppb >= NVPPB)
+					abort();
+				p->req[p->nreq++ % 8] = m->req;
+				break;
+			case CXLEMU_FABRIC_WELCOME:
+			case CXLEMU_FABRIC_STATE:
+			case CXLEMU_FABRIC_PING:
+			case CXLEMU_FABRIC_PONG:
+			case CXLEMU_FABRIC_BYE:
+				break;
+			default:
+				abort();  /* the owner never sends HELLO or DONE */
+			}
 		}
+		/* The documented disconnect: ERROR/REFUSE, or a malformed stream,
+		 * end the connection within the same service call, i.e. the
+		 * owner has closed its descriptor when the call returns.  That
+		 * close is not always visible here at once: the kernel releases
+		 * a socket (and gives its peer EOF) when the last reference to
+		 * the open file goes, and another task may hold one for a moment
+		 * (reading /proc/PID/fd or fdinfo as lsof, ss -p or fuser do,
+		 * or a child between fork() and exec()).  The owner does nothing
+		 * while we wait (it has no threads and runs only in its service
+		 * call), so an EOF that comes while we wait is still the close
+		 * made in that call; one that never comes is a connection the
+		 * owner kept open. */
+		if (eof || !(p->closing || p->bad))
+			break;
+		if (waited >= EOF_WAIT_MS)
+			abort();
+		/* Sleeps 10 ms at most (less when the EOF comes); a signal
+		 * only makes the wait longer than counted. */
+		(void)poll(&(struct pollfd){ .fd = p->fd, .events = POLLIN }, 1, 10);
+		waited += 10;
 	}
 	free(m);
-	/* The documented disconnect: ERROR/REFUSE, or a malformed stream,
-	 * end the connection within the same service call. */
-	if ((p->closing || p->bad) && !eof)
-		abort();
 	if (eof)
 		peer_close(p);
 }
