@@ -31,6 +31,7 @@ work=$(mktemp -d /dev/shm/cxlemu-mailbox.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 # shellcheck disable=SC2054 # QEMU options are comma lists
 topo=(
+	-trace cxlemu_setup
 	-object "memory-backend-file,id=vm0,share=on,mem-path=$work/vm0,size=256M"
 	-object "memory-backend-file,id=pm0,share=on,mem-path=$work/pm0,size=256M"
 	-object "memory-backend-file,id=lsa0,share=on,mem-path=$work/lsa0,size=1M"
@@ -42,7 +43,14 @@ topo=(
 status=0
 "$here/run-guest.sh" --qemu "$qemu" --arch x86_64 --image "$image" \
 	--script "$here/mailbox.guest.sh" --timeout "$timeout" --log "$work/console.log" \
-	-- "${topo[@]}" | tee "$work/results" || status=$?
+	--qemu-log "$work/qemu.log" -- "${topo[@]}" | tee "$work/results" || status=$?
+# The library, not QEMU's own emulation, answered (no fallback).
+if grep -q '^cxlemu_setup' "$work/qemu.log" && ! grep -q 'falling back' "$work/qemu.log"; then
+	echo "HOST-OK libcxlemu runs the device"
+else
+	echo "HOST-FAIL libcxlemu is not in charge: $(head -n 3 "$work/qemu.log")"
+	status=1
+fi
 # The labels the guest wrote are in the LSA backend: Set LSA went to QEMU's
 # memory backend through the library.
 want=$(sed -n 's/^GUEST-INFO labels md5=//p' "$work/results")

@@ -34,6 +34,8 @@
 #include "qemu/rcu.h"
 #include "qemu/timer.h"
 #include "qapi/error.h"
+#include "qapi/visitor.h"
+#include "qom/object_interfaces.h"
 #include "exec/memory.h"
 #include "exec/target_page.h"
 #include "system/hostmem.h"
@@ -331,9 +333,133 @@ static const TypeInfo cxlemu_iommu_mr_info = {
     .class_init = cxlemu_iommu_mr_class_init,
 };
 
+/*
+ * Regions committed by firmware: `-object cxlemu-region,id=r0,window=0,
+ * devices=ID:ID...,size=512M[,granularity=4096][,pmem=on][,lock=on]`.
+ * Every reset programs them through the HDM decoder registers, as a BIOS
+ * would, so the OS finds committed decoders and assembles the region.
+ */
+#define TYPE_CXLEMU_REGION "cxlemu-region"
+OBJECT_DECLARE_SIMPLE_TYPE(CxlemuRegion, CXLEMU_REGION)
+
+struct CxlemuRegion {
+    Object parent_obj;
+    uint32_t window;
+    uint64_t granularity;
+    uint64_t size;
+    char *devices;
+    bool pmem;
+    bool lock;
+};
+
+static void region_get_size(Object *obj, Visitor *v, const char *name,
+                            void *opaque, Error **errp)
+{
+    uint64_t *field = opaque, value;
+
+    value = *(uint64_t *)((char *)obj + (uintptr_t)field);
+    visit_type_size(v, name, &value, errp);
+}
+
+static void region_set_size(Object *obj, Visitor *v, const char *name,
+                            void *opaque, Error **errp)
+{
+    uint64_t value;
+
+    if (visit_type_size(v, name, &value, errp)) {
+        *(uint64_t *)((char *)obj + (uintptr_t)opaque) = value;
+    }
+}
+
+static char *region_get_devices(Object *obj, Error **errp)
+{
+    return g_strdup(CXLEMU_REGION(obj)->devices);
+}
+
+static void region_set_devices(Object *obj, const char *value, Error **errp)
+{
+    CxlemuRegion *r = CXLEMU_REGION(obj);
+
+    g_free(r->devices);
+    r->devices = g_strdup(value);
+}
+
+static bool region_get_pmem(Object *obj, Error **errp)
+{
+    return CXLEMU_REGION(obj)->pmem;
+}
+
+static void region_set_pmem(Object *obj, bool value, Error **errp)
+{
+    CXLEMU_REGION(obj)->pmem = value;
+}
+
+static bool region_get_lock(Object *obj, Error **errp)
+{
+    return CXLEMU_REGION(obj)->lock;
+}
+
+static void region_set_lock(Object *obj, bool value, Error **errp)
+{
+    CXLEMU_REGION(obj)->lock = value;
+}
+
+static void region_init(Object *obj)
+{
+    object_property_add_uint32_ptr(obj, "window", &CXLEMU_REGION(obj)->window,
+                                   OBJ_PROP_FLAG_READWRITE);
+    object_property_set_description(obj, "window",
+        "index of the CXL fixed memory window (cxl-fmw.N)");
+}
+
+static void region_finalize(Object *obj)
+{
+    g_free(CXLEMU_REGION(obj)->devices);
+}
+
+static void region_class_init(ObjectClass *oc, void *data)
+{
+    object_class_property_add(oc, "granularity", "size", region_get_size,
+                              region_set_size, NULL,
+                              (void *)offsetof(CxlemuRegion, granularity));
+    object_class_property_set_description(oc, "granularity",
+        "interleave granularity (default: the window's, or 4 KiB)");
+    object_class_property_add(oc, "size", "size", region_get_size,
+                              region_set_size, NULL,
+                              (void *)offsetof(CxlemuRegion, size));
+    object_class_property_set_description(oc, "size",
+        "region size, a multiple of ways x 256 MiB");
+    object_class_property_add_str(oc, "devices", region_get_devices,
+                                  region_set_devices);
+    object_class_property_set_description(oc, "devices",
+        "cxl-type3 ids in interleave order, separated by ':'");
+    object_class_property_add_bool(oc, "pmem", region_get_pmem,
+                                   region_set_pmem);
+    object_class_property_set_description(oc, "pmem",
+        "persistent capacity (default: volatile)");
+    object_class_property_add_bool(oc, "lock", region_get_lock,
+                                   region_set_lock);
+    object_class_property_set_description(oc, "lock",
+        "commit with Lock On Commit");
+}
+
+static const TypeInfo cxlemu_region_info = {
+    .name = TYPE_CXLEMU_REGION,
+    .parent = TYPE_OBJECT,
+    .instance_size = sizeof(CxlemuRegion),
+    .instance_init = region_init,
+    .instance_finalize = region_finalize,
+    .class_init = region_class_init,
+    .interfaces = (InterfaceInfo[]) {
+        { TYPE_USER_CREATABLE },
+        { }
+    },
+};
+
 static void cxlemu_register_types(void)
 {
     type_register_static(&cxlemu_iommu_mr_info);
+    type_register_static(&cxlemu_region_info);
 }
 
 type_init(cxlemu_register_types)
@@ -675,6 +801,7 @@ static bool add_mailbox(CxlemuEndpoint *e, Error **errp)
     struct cxlemu_cci_config cc = { 0 };
     int rc;
 
+    cxlemu_memdev_config_init(&mc);
     rc = cxlemu_memdev_config_from_topo(m->topo, e->id, &mc);
     if (!rc) {
         mc.host = (struct cxlemu_memdev_host) {
@@ -1122,6 +1249,84 @@ static bool add_window(CxlemuMachine *m, CXLFixedWindow *fw, uint32_t index,
     return true;
 }
 
+/* Programs one firmware region; the library undoes a refused one. */
+static bool region_program(CxlemuMachine *m, CxlemuRegion *r, Error **errp)
+{
+    struct cxlemu_region_desc d = { 0 };
+    struct cxlemu_window_desc w;
+    g_auto(GStrv) ids = g_strsplit(r->devices ?: "", ":", -1);
+    const char *name = object_get_canonical_path_component(OBJECT(r));
+    uint64_t hpa;
+    int rc;
+
+    d.version = CXLEMU_REGION_DESC_VERSION;
+    d.window = r->window;
+    d.size = r->size;
+    d.flags = (r->pmem ? CXLEMU_REGION_PMEM : 0) | (r->lock ? CXLEMU_REGION_LOCK : 0);
+    if (cxlemu_topo_window(m->topo, r->window, &w)) {
+        error_setg(errp, "cxlemu-region '%s': no window %u", name, r->window);
+        return false;
+    }
+    d.gran = r->granularity ?: (w.ways > 1 ? w.gran : 4096);
+    for (d.ways = 0; ids[d.ways]; d.ways++) {
+        if (d.ways == CXLEMU_MAX_WAYS) {
+            error_setg(errp, "cxlemu-region '%s': too many devices", name);
+            return false;
+        }
+        d.endpoints[d.ways] = cxlemu_topo_find(m->topo, ids[d.ways]);
+        if (d.endpoints[d.ways] == CXLEMU_COMP_NONE) {
+            error_setg(errp, "cxlemu-region '%s': no cxl-type3 '%s'", name,
+                       ids[d.ways]);
+            return false;
+        }
+    }
+    rc = cxlemu_topo_region_create(m->topo, &d, &hpa);
+    if (rc) {
+        error_setg(errp, "cxlemu-region '%s': cannot program %u-way %" PRIu64
+                   " bytes in window %u: %s (run with -d guest_errors for the "
+                   "refused commit)", name, d.ways, d.size, r->window,
+                   cxlemu_strerror(rc));
+        return false;
+    }
+    return true;
+}
+
+static int region_program_one(Object *obj, void *opaque)
+{
+    CxlemuMachine *m = opaque;
+    Error *err = NULL;
+
+    if (object_dynamic_cast(obj, TYPE_CXLEMU_REGION) &&
+        !region_program(m, CXLEMU_REGION(obj), &err)) {
+        error_report_err(err);
+    }
+    return 0;
+}
+
+typedef struct RegionWalk {
+    CxlemuMachine *m;
+    Error **errp;
+    bool ok;
+} RegionWalk;
+
+static int region_check_one(Object *obj, void *opaque)
+{
+    RegionWalk *rw = opaque;
+
+    if (rw->ok && object_dynamic_cast(obj, TYPE_CXLEMU_REGION)) {
+        rw->ok = region_program(rw->m, CXLEMU_REGION(obj), rw->errp);
+    }
+    return 0;
+}
+
+static bool setup_regions(CxlemuMachine *m, Error **errp)
+{
+    RegionWalk rw = { .m = m, .errp = errp, .ok = true };
+
+    object_child_foreach(object_get_objects_root(), region_check_one, &rw);
+    return rw.ok;
+}
+
 static void cxlemu_qemu_reset(void *opaque)
 {
     CxlemuMachine *m = opaque;
@@ -1135,6 +1340,8 @@ static void cxlemu_qemu_reset(void *opaque)
             cxlemu_memdev_reset(m->eps[i]->md);
         }
     }
+    /* Firmware commits its regions again at every boot. */
+    object_child_foreach(object_get_objects_root(), region_program_one, m);
     layout_all(m);
 }
 
@@ -1205,6 +1412,11 @@ void cxlemu_qemu_setup(CXLState *state, Error **errp)
         }
     }
     trace_cxlemu_setup(cxlemu_topo_count(m->topo), m->nwins);
+    /* Firmware regions that cannot be programmed stop QEMU here, with the
+     * reason; every reset programs them again. */
+    if (!setup_regions(m, errp)) {
+        return;
+    }
     qemu_register_reset(cxlemu_qemu_reset, m);
     layout_all(m);
 }
