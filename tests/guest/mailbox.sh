@@ -1,9 +1,11 @@
 #!/bin/bash
 # Mailbox commands from a Linux guest through `cxl` (ndctl) on QEMU: one
 # type-3 device with 256 MiB volatile, 256 MiB persistent and a 1 MiB label
-# storage area.  The guest checks identify, partition and firmware info,
-# poison inject / list / clear and a label write read back; the host then
-# finds the guest's labels in the LSA backend file.
+# storage area.  QEMU starts paused while the host injects poison through
+# QMP (cxl-inject-poison at DPA 0x2000) before the guest runs.  The guest
+# checks identify, partition and firmware info, the QMP-injected poison,
+# poison inject / list / clear through the mailbox and a label write read
+# back; the host then finds the guest's labels in the LSA backend file.
 #   tests/guest/mailbox.sh [--qemu PATH] [--image DIR] [--timeout SECONDS]
 # QEMU defaults to $QEMU, else the front-end build in
 # ~/.cache/libcxlemu/qemu/build-cxlemu.
@@ -31,6 +33,7 @@ work=$(mktemp -d /dev/shm/cxlemu-mailbox.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 # shellcheck disable=SC2054 # QEMU options are comma lists
 topo=(
+	-S -qmp "unix:$work/qmp.sock,server=on,wait=off"
 	-trace cxlemu_setup
 	-object "memory-backend-file,id=vm0,share=on,mem-path=$work/vm0,size=256M"
 	-object "memory-backend-file,id=pm0,share=on,mem-path=$work/pm0,size=256M"
@@ -40,10 +43,45 @@ topo=(
 	-device cxl-type3,bus=rp0,volatile-memdev=vm0,persistent-memdev=pm0,lsa=lsa0,id=m0,sn=7
 	-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G
 )
+# QMP: inject poison into the paused machine, then let it run.
+python3 - "$work/qmp.sock" > "$work/qmp.out" 2>&1 <<'PY' &
+import json, socket, sys, time
+path = sys.argv[1]
+for _ in range(300):
+    try:
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(path)
+        break
+    except OSError:
+        time.sleep(0.1)
+else:
+    sys.exit("no QMP socket")
+f = s.makefile("rw")
+f.readline()
+def cmd(name, **args):
+    f.write(json.dumps({"execute": name, "arguments": args}) + "\n")
+    f.flush()
+    while True:
+        r = json.loads(f.readline())
+        if "return" in r or "error" in r:
+            print(name, r)
+            return r
+cmd("qmp_capabilities")
+r = cmd("cxl-inject-poison", path="/machine/peripheral/m0", start=0x2000, length=64)
+cmd("cont")
+sys.exit(0 if "return" in r else 1)
+PY
+qmp=$!
 status=0
 "$here/run-guest.sh" --qemu "$qemu" --arch x86_64 --image "$image" \
 	--script "$here/mailbox.guest.sh" --timeout "$timeout" --log "$work/console.log" \
 	--qemu-log "$work/qemu.log" -- "${topo[@]}" | tee "$work/results" || status=$?
+if wait "$qmp"; then
+	echo "HOST-OK QMP cxl-inject-poison"
+else
+	echo "HOST-FAIL QMP: $(cat "$work/qmp.out")"
+	status=1
+fi
 # The library, not QEMU's own emulation, answered (no fallback).
 if grep -q '^cxlemu_setup' "$work/qemu.log" && ! grep -q 'falling back' "$work/qemu.log"; then
 	echo "HOST-OK libcxlemu runs the device"

@@ -932,6 +932,76 @@ bool cxlemu_qemu_memdev_status(CXLDeviceState *dstate, uint64_t *val)
     return true;
 }
 
+/* ---- QMP injection into the library's device ---------------------------- */
+
+bool cxlemu_qemu_inject_poison(CXLType3Dev *ct3d, uint64_t start,
+                               uint64_t length, Error **errp)
+{
+    CxlemuEndpoint *e = ct3d->cci.cxlemu;
+    int rc;
+
+    if (!e) {
+        return false;
+    }
+    /* Poison the device found itself, as QEMU's own injection records. */
+    rc = cxlemu_memdev_add_poison(e->md, start, length, CXLEMU_POISON_INTERNAL);
+    if (rc) {
+        error_setg(errp, "cannot poison 0x%" PRIx64 "+0x%" PRIx64 ": %s",
+                   start, length, cxlemu_strerror(rc));
+    }
+    return true;
+}
+
+bool cxlemu_qemu_inject_gen_media(CXLType3Dev *ct3d, int log, uint8_t flags,
+                                  uint64_t dpa, uint8_t descriptor,
+                                  uint8_t type, uint8_t transaction_type,
+                                  bool has_channel, uint8_t channel,
+                                  bool has_rank, uint8_t rank,
+                                  bool has_device, uint32_t device,
+                                  const char *component_id, Error **errp)
+{
+    CxlemuEndpoint *e = ct3d->cci.cxlemu;
+    struct cxlemu_event_gen_media g = { 0 };
+    int rc;
+
+    if (!e) {
+        return false;
+    }
+    /* Header flags: the host's bits only, the log gives the severity. */
+    g.hdr.flags = flags & (CXLEMU_EVENT_FLAG_PERMANENT |
+                           CXLEMU_EVENT_FLAG_MAINT_NEEDED |
+                           CXLEMU_EVENT_FLAG_PERF_DEGRADED |
+                           CXLEMU_EVENT_FLAG_HW_REPLACE);
+    g.phys_addr = dpa;
+    g.descriptor = descriptor;
+    g.type = type;
+    g.transaction_type = transaction_type;
+    /* Validity Flags (Table 8-45): channel, rank, device, component. */
+    if (has_channel) {
+        g.channel = channel;
+        g.validity_flags |= 1u << 0;
+    }
+    if (has_rank) {
+        g.rank = rank;
+        g.validity_flags |= 1u << 1;
+    }
+    if (has_device) {
+        g.device = device & 0xffffff;
+        g.validity_flags |= 1u << 2;
+    }
+    if (component_id) {
+        strncpy((char *)g.component_id, component_id,
+                sizeof(g.component_id) - 1);
+        g.validity_flags |= 1u << 3;
+    }
+    rc = cxlemu_memdev_event_gen_media(e->md, (unsigned int)log, &g);
+    if (rc) {
+        error_setg(errp, "cannot add the General Media event: %s",
+                   cxlemu_strerror(rc));
+    }
+    return true;
+}
+
 /* ---- Building the topology --------------------------------------------- */
 
 static char *comp_name(DeviceState *d)

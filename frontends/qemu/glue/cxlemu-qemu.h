@@ -58,6 +58,21 @@ bool cxlemu_qemu_dev_status(CXLDeviceState *dstate, hwaddr offset,
                             unsigned size, uint64_t *val);
 bool cxlemu_qemu_memdev_status(CXLDeviceState *dstate, uint64_t *val);
 
+/*
+ * QMP cxl-inject-poison and cxl-inject-general-media-event on a device the
+ * library runs; true when handled (errors in @errp).  @log: 0
+ * informational, 1 warning, 2 failure, 3 fatal.
+ */
+bool cxlemu_qemu_inject_poison(CXLType3Dev *ct3d, uint64_t start,
+                               uint64_t length, Error **errp);
+bool cxlemu_qemu_inject_gen_media(CXLType3Dev *ct3d, int log, uint8_t flags,
+                                  uint64_t dpa, uint8_t descriptor,
+                                  uint8_t type, uint8_t transaction_type,
+                                  bool has_channel, uint8_t channel,
+                                  bool has_rank, uint8_t rank,
+                                  bool has_device, uint32_t device,
+                                  const char *component_id, Error **errp);
+
 /* The CEDT from the library's builder; false when the library is not in
  * charge (no CXL), so that QEMU builds its own. */
 bool cxlemu_qemu_build_cedt(GArray *table_offsets, GArray *table_data,
