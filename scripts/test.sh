@@ -152,6 +152,8 @@ step "Linux guest: cxl identify, partition and firmware info, poison, labels thr
 	guest_script mailbox
 step "Linux guest: a region firmware committed (cxlemu-region) assembled by Linux, data in the backends" \
 	guest_script fwregion
+step "Linux guest: cxl-type3 hot-plugged below a switch (QMP device_add), region over it, data in the backends" \
+	guest_script hotplug
 
 echo "== API documentation"
 step "doxygen: no warnings" meson compile -C build-ci docs

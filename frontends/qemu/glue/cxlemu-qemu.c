@@ -142,6 +142,9 @@ struct CxlemuMachine {
     uint32_t laid_out_media_off;
 };
 
+/* The machine, for devices plugged after setup (QEMU runs one machine). */
+static CxlemuMachine *cxlemu_machine;
+
 /* Host services for the library. */
 static void host_log(void *opaque, int level, const char *msg)
 {
@@ -1476,6 +1479,7 @@ void cxlemu_qemu_setup(CXLState *state, Error **errp)
         return;
     }
     state->cxlemu = m;
+    cxlemu_machine = m;
     for (i = 0; i < m->neps; i++) {
         if (m->eps[i]) {
             own_mailbox(m->eps[i]);
@@ -1489,6 +1493,124 @@ void cxlemu_qemu_setup(CXLState *state, Error **errp)
     }
     qemu_register_reset(cxlemu_qemu_reset, m);
     layout_all(m);
+}
+
+/* ---- Hot-plug ------------------------------------------------------------ */
+
+static void ep_free(CxlemuEndpoint *e)
+{
+    cxlemu_cci_free(e->cci);
+    cxlemu_memdev_free(e->md);
+    g_free(e);
+}
+
+typedef struct RetiredEndpoint {
+    struct rcu_head rcu;
+    CxlemuEndpoint *e;
+} RetiredEndpoint;
+
+static void retired_ep_free(RetiredEndpoint *r)
+{
+    ep_free(r->e);
+    g_free(r);
+}
+
+/*
+ * A cxl-type3 realized after setup (device_add below a root or downstream
+ * port the library models): added to the topology, or attached again when
+ * a device of the same id and capacities was unplugged before.
+ */
+void cxlemu_qemu_type3_plugged(CXLType3Dev *ct3d)
+{
+    CxlemuMachine *m = cxlemu_machine;
+    PCIDevice *port = pci_get_bus(PCI_DEVICE(ct3d))->parent_dev;
+    g_autofree char *pname = NULL, *name = NULL;
+    struct cxlemu_comp_info info;
+    Error *err = NULL;
+    uint32_t port_id, id;
+
+    if (!m || !port) {
+        return;
+    }
+    pname = comp_name(DEVICE(port));
+    name = comp_name(DEVICE(ct3d));
+    port_id = cxlemu_topo_find(m->topo, pname);
+    if (port_id == CXLEMU_COMP_NONE) {
+        warn_report("libcxlemu: '%s' plugged below '%s', which the library "
+                    "does not model: its memory is not routed", name, pname);
+        return;
+    }
+    id = cxlemu_topo_find(m->topo, name);
+    if (id == CXLEMU_COMP_NONE) {
+        if (!add_type3(m, ct3d, port_id, &err)) {
+            warn_report_err(err);
+            return;
+        }
+        id = cxlemu_topo_find(m->topo, name);
+    } else {
+        CxlemuEndpoint *e;
+        uint64_t dpa = 0;
+
+        cxlemu_topo_info(m->topo, id, &info);
+        if (info.parent != CXLEMU_COMP_NONE || id >= m->neps || m->eps[id] ||
+            cxlemu_topo_attach(m->topo, port_id, id)) {
+            warn_report("libcxlemu: '%s' cannot be attached below '%s': its "
+                        "memory is not routed", name, pname);
+            return;
+        }
+        e = g_new0(CxlemuEndpoint, 1);
+        e->m = m;
+        e->ct3d = ct3d;
+        e->id = id;
+        add_part(e, PART_VOLATILE, ct3d->hostvmem, &dpa);
+        add_part(e, PART_PERSISTENT, ct3d->hostpmem, &dpa);
+        add_part(e, PART_DC, ct3d->dc.host_dc, &dpa);
+        m->eps[id] = e;
+        if (!add_mailbox(e, &err)) {
+            warn_report_err(err);
+            m->eps[id] = NULL;
+            ep_free(e);
+            cxlemu_topo_detach(m->topo, port_id);
+            return;
+        }
+    }
+    own_hdm(m, &ct3d->cxl_cstate, id);
+    own_mailbox(m->eps[id]);
+    layout_all(m);
+}
+
+/* A cxl-type3 unrealized (device_del): hot-removed from the topology, its
+ * memory unmapped before its backends can go. */
+void cxlemu_qemu_type3_unplugged(CXLType3Dev *ct3d)
+{
+    CxlemuEndpoint *e = ct3d->cci.cxlemu;
+    CxlemuMachine *m = cxlemu_machine;
+    struct cxlemu_comp_info info;
+    RetiredEndpoint *r;
+    unsigned int i;
+
+    if (!e || !m) {
+        return;
+    }
+    if (!cxlemu_topo_info(m->topo, e->id, &info) && info.parent != CXLEMU_COMP_NONE) {
+        cxlemu_topo_detach(m->topo, info.parent);
+    }
+    m->eps[e->id] = NULL;
+    layout_all(m);
+    for (i = 0; i < e->nparts; i++) {
+        memory_region_del_subregion(&m->space_root, &e->part[i].space);
+        object_unparent(OBJECT(&e->part[i].space));
+    }
+    timer_free(e->bg_timer);
+    g_ptr_array_remove(m->owned, &ct3d->cxl_cstate);
+    g_free(ct3d->cxl_cstate.cxlemu);
+    ct3d->cxl_cstate.cxlemu = NULL;
+    ct3d->cci.cxlemu = NULL;
+    ct3d->cxl_dstate.cxlemu = NULL;
+    /* Page translations in flight may still look the endpoint up. */
+    r = g_new0(RetiredEndpoint, 1);
+    r->e = e;
+    call_rcu(r, retired_ep_free, rcu);
 }
 
 /* ---- CEDT ---------------------------------------------------------------- */

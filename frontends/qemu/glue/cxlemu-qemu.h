@@ -73,6 +73,10 @@ bool cxlemu_qemu_inject_gen_media(CXLType3Dev *ct3d, int log, uint8_t flags,
                                   bool has_device, uint32_t device,
                                   const char *component_id, Error **errp);
 
+/* cxl-type3 hot-plug after setup (realize / unrealize). */
+void cxlemu_qemu_type3_plugged(CXLType3Dev *ct3d);
+void cxlemu_qemu_type3_unplugged(CXLType3Dev *ct3d);
+
 /* The CEDT from the library's builder; false when the library is not in
  * charge (no CXL), so that QEMU builds its own. */
 bool cxlemu_qemu_build_cedt(GArray *table_offsets, GArray *table_data,

@@ -1,0 +1,105 @@
+#!/bin/bash
+# Hot-plug: Linux runs on a switch with one cxl-type3 below one of its two
+# downstream ports; when the guest says so, the host plugs a second
+# cxl-type3 into the other port through QMP (device_add).  The library adds
+# it to its topology; Linux enumerates it, creates a 2-way region over both
+# devices and fills 4 MiB, which the host then finds in the two backend
+# files, one interleave position each.
+#   tests/guest/hotplug.sh [--qemu PATH] [--image DIR] [--timeout SECONDS]
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/host-lib.sh"
+qemu=${QEMU:-$cache/qemu/build-cxlemu/qemu-system-x86_64}
+image=""
+timeout=150
+die() { echo "hotplug: $*" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+	case $1 in
+	--qemu) qemu=${2:?}; shift 2 ;;
+	--image) image=${2:?}; shift 2 ;;
+	--timeout) timeout=${2:?}; shift 2 ;;
+	*) die "unknown argument '$1'" ;;
+	esac
+done
+[ -x "$qemu" ] || die "no QEMU at '$qemu' (--qemu PATH or QEMU=PATH)"
+if [ -z "$image" ]; then
+	image=$cache/guest/image-x86_64
+	"$here/mkimage.sh" --arch x86_64 "$image"
+fi
+hostmem=$(build_host_cxlmem) || die "cannot build cxlmem for the host"
+work=$(mktemp -d /dev/shm/cxlemu-hotplug.XXXXXX)
+trap 'kill "$qmp" 2> /dev/null || true; rm -rf "$work"' EXIT
+seed=$((RANDOM + 1))
+# shellcheck disable=SC2054 # QEMU options are comma lists
+topo=(
+	-qmp "unix:$work/qmp.sock,server=on,wait=off"
+	-object "memory-backend-file,id=cxl-mem0,share=on,mem-path=$work/sn1,size=256M"
+	-object "memory-backend-file,id=cxl-mem1,share=on,mem-path=$work/sn2,size=256M"
+	-device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1
+	-device cxl-rp,port=0,bus=cxl.1,id=rp0,chassis=0,slot=0
+	-device cxl-upstream,bus=rp0,id=us0
+	-device cxl-downstream,port=0,bus=us0,id=swport0,chassis=0,slot=4
+	-device cxl-downstream,port=1,bus=us0,id=swport1,chassis=0,slot=5
+	-device cxl-type3,bus=swport0,volatile-memdev=cxl-mem0,id=cxl-vmem0,sn=1
+	-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G
+)
+# QMP: device_add once the guest reports it is ready.
+python3 - "$work/qmp.sock" "$work/console.log" > "$work/qmp.out" 2>&1 <<'PY' &
+import json, socket, sys, time
+sock, console = sys.argv[1], sys.argv[2]
+deadline = time.time() + 120
+while time.time() < deadline:
+    try:
+        if "GUEST-HOTPLUG-READY" in open(console, errors="replace").read():
+            break
+    except OSError:
+        pass
+    time.sleep(0.2)
+else:
+    sys.exit("the guest never said GUEST-HOTPLUG-READY")
+s = socket.socket(socket.AF_UNIX)
+s.connect(sock)
+f = s.makefile("rw")
+f.readline()
+def cmd(name, **args):
+    f.write(json.dumps({"execute": name, "arguments": args}) + "\n")
+    f.flush()
+    while True:
+        r = json.loads(f.readline())
+        if "return" in r or "error" in r:
+            print(name, r)
+            return r
+cmd("qmp_capabilities")
+r = cmd("device_add", driver="cxl-type3", bus="swport1", id="cxl-vmem1",
+        **{"volatile-memdev": "cxl-mem1", "sn": 2})
+sys.exit(0 if "return" in r else 1)
+PY
+qmp=$!
+status=0
+"$here/run-guest.sh" --qemu "$qemu" --arch x86_64 --image "$image" \
+	--script "$here/hotplug.guest.sh" --timeout "$timeout" --log "$work/console.log" \
+	--append "test.seed=$seed" -- "${topo[@]}" | tee "$work/results" || status=$?
+if wait "$qmp"; then
+	echo "HOST-OK QMP device_add cxl-type3 on swport1"
+else
+	echo "HOST-FAIL QMP: $(cat "$work/qmp.out")"
+	status=1
+fi
+# Each backend file holds one interleave position of the filled range.
+found=""
+for f in sn1 sn2; do
+	for p in 0 1; do
+		if "$hostmem" verify "$work/$f" 0 4194304 "$seed" --ileave "2:4096:$p:0" > /dev/null 2>&1; then
+			found="$found $f:$p"
+		fi
+	done
+done
+case $found in
+" sn1:0 sn2:1" | " sn1:1 sn2:0")
+	echo "HOST-OK backends:$found" ;;
+*)
+	echo "HOST-FAIL backends: positions found:${found:- none}"
+	status=1 ;;
+esac
+[ "$status" -eq 0 ] && echo "hotplug: ok" || echo "hotplug: FAIL"
+exit "$status"
