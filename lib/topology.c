@@ -601,6 +601,14 @@ static int rebuild(struct cxlemu_topo *t)
 		if (wrc)
 			cxlemu_err(t->ctx, "window %u: route table not rebuilt (%s): window unmapped",
 				   i, cxlemu_strerror(wrc));
+		/* A change elsewhere leaves this window's routes as they were:
+		 * keep the published table (readers and front-ends' mappings
+		 * stay valid). */
+		if (!wrc && t->wins[i].pub->table &&
+		    cxlemu_route_table_same(t->wins[i].pub->table, tbl)) {
+			cxlemu_route_table_free(tbl);
+			continue;
+		}
 		if (cxlemu_route_pub_set(t->wins[i].pub, tbl)) {
 			cxlemu_route_table_free(tbl);
 			wrc = wrc ? wrc : -ENOMEM;

@@ -3,6 +3,8 @@
 #ifndef CXLEMU_ROUTE_PRIV_H
 #define CXLEMU_ROUTE_PRIV_H
 
+#include <stdbool.h>
+
 #include <cxlemu/route.h>
 
 /* Finds the first decoder of a component whose range holds @hpa, or -1. */
@@ -38,6 +40,11 @@ static inline int cxlemu_route_miss(struct cxlemu_route_info *info,
 int cxlemu_walk_hpa(const struct cxlemu_route_window *w,
 		    const struct cxlemu_route_node *nodes, uint32_t nnodes,
 		    uint64_t hpa, struct cxlemu_route_info *info);
+
+/* Whether two compiled tables route every HPA the same way (NULL equals
+ * only NULL), so that a rebuild that changed nothing need not republish. */
+bool cxlemu_route_table_same(const struct cxlemu_route_table *a,
+			     const struct cxlemu_route_table *b);
 
 /* Prepares a window's XOR maps (none for modulo windows). */
 int cxlemu_window_xormaps(const struct cxlemu_route_window *w,

@@ -433,3 +433,38 @@ int cxlemu_route_table_extent(const struct cxlemu_route_table *t, uint32_t index
 	}
 	return 0;
 }
+
+bool cxlemu_route_table_same(const struct cxlemu_route_table *a,
+			     const struct cxlemu_route_table *b)
+{
+	const struct table_priv *pa = (const struct table_priv *)a;
+	const struct table_priv *pb = (const struct table_priv *)b;
+	uint32_t s, i, n;
+
+	if (!a || !b)
+		return a == b;
+	if (a->base != b->base || a->size != b->size || a->window_id != b->window_id ||
+	    a->chunk_shift != b->chunk_shift || a->nxor != b->nxor ||
+	    a->xor_pivot0 != b->xor_pivot0 ||
+	    memcmp(a->xor_other, b->xor_other, sizeof(a->xor_other)) ||
+	    pa->nsegs != pb->nsegs || pa->nchunks != pb->nchunks || pa->nslots != pb->nslots ||
+	    memcmp(a->chunk, b->chunk, pa->nchunks * sizeof(*a->chunk)))
+		return false;
+	for (s = 0; s < pa->nsegs; s++) {
+		const struct cxlemu_route_segment *x = &a->segs[s], *y = &b->segs[s];
+
+		if (x->base != y->base || x->lo_mask != y->lo_mask ||
+		    x->unit_mask != y->unit_mask || x->unit_shift != y->unit_shift ||
+		    x->pow2_shift != y->pow2_shift || x->mod3 != y->mod3)
+			return false;
+		n = (UINT32_C(1) << x->pow2_shift) * (x->mod3 ? 3u : 1u);
+		for (i = 0; i < n; i++) {
+			const struct cxlemu_route_target *p = &x->slots[i], *q = &y->slots[i];
+
+			if (p->dpa0 != q->dpa0 || p->dpp != q->dpp || p->id != q->id ||
+			    p->rc != q->rc)
+				return false;
+		}
+	}
+	return true;
+}
