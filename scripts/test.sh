@@ -154,6 +154,8 @@ step "Linux guest: a region firmware committed (cxlemu-region) assembled by Linu
 	guest_script fwregion
 step "Linux guest: cxl-type3 hot-plugged below a switch (QMP device_add), region over it, data in the backends" \
 	guest_script hotplug
+step "Linux guest: Identify Switch Device through the switch mailbox CCI, answered by the library's switch" \
+	guest_script switchcci
 
 echo "== API documentation"
 step "doxygen: no warnings" meson compile -C build-ci docs

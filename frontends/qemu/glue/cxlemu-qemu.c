@@ -70,6 +70,15 @@ enum part_kind { PART_VOLATILE, PART_PERSISTENT, PART_DC };
 typedef struct CxlemuMachine CxlemuMachine;
 typedef struct CxlemuEndpoint CxlemuEndpoint;
 
+/* A CCI the library runs for a PCI function: a type-3 device's mailbox or
+ * a switch's mailbox CCI. */
+typedef struct CxlemuCci {
+    CxlemuMachine *m;
+    struct cxlemu_cci *cci;
+    PCIDevice *pdev;         /* the function whose interrupts it raises */
+    QEMUTimer *timer;        /* background operations on the virtual clock */
+} CxlemuCci;
+
 /* One DPA partition of a device and the memory behind it. */
 typedef struct CxlemuPart {
     CxlemuEndpoint *e;
@@ -89,8 +98,7 @@ struct CxlemuEndpoint {
     CxlemuPart part[3];
     /* The device's state behind its mailbox, and the PCI mailbox CCI. */
     struct cxlemu_memdev *md;
-    struct cxlemu_cci *cci;
-    QEMUTimer *bg_timer;     /* background operations on the virtual clock */
+    CxlemuCci mbox;
 };
 
 /* A component whose HDM decoders the library owns. */
@@ -136,6 +144,7 @@ struct CxlemuMachine {
     AddressSpace space_as;
     uint64_t page;
     GPtrArray *owned;        /* CXLComponentState whose HDM we took */
+    GPtrArray *switches;     /* CxlemuSwitch of cxl-switch-mailbox-cci */
     /* Devices with media disabled (sanitize): their memory is served only
      * by path (c), which refuses the accesses. */
     uint32_t media_off;
@@ -688,27 +697,61 @@ static void pci_irq(PCIDevice *pdev, unsigned int vector)
  * (8.2.8.4.3, bits 10:7). */
 static void mbox_irq(void *opaque)
 {
-    CxlemuEndpoint *e = opaque;
+    CxlemuCci *c = opaque;
     uint64_t cap = 0;
 
-    cxlemu_cci_reg_read(e->cci, 0, 4, &cap);
-    pci_irq(PCI_DEVICE(e->ct3d), (cap >> 7) & 0xf);
+    cxlemu_cci_reg_read(c->cci, 0, 4, &cap);
+    pci_irq(c->pdev, (cap >> 7) & 0xf);
 }
 
 static void mbox_schedule(void *opaque, uint64_t when_ns)
 {
-    CxlemuEndpoint *e = opaque;
+    CxlemuCci *c = opaque;
 
-    timer_mod(e->bg_timer, when_ns);
+    timer_mod(c->timer, when_ns);
 }
 
 static void mbox_bg_tick(void *opaque)
 {
-    CxlemuEndpoint *e = opaque;
+    CxlemuCci *c = opaque;
 
-    cxlemu_cci_poll(e->cci);
+    cxlemu_cci_poll(c->cci);
     /* A finished sanitize gives the media back. */
-    layout_all(e->m);
+    layout_all(c->m);
+}
+
+/* Creates the library CCI for @c (m, pdev set) from @cc. */
+static int cci_start(CxlemuCci *c, struct cxlemu_cci_config *cc)
+{
+    PCIDevice *pdev = c->pdev;
+    int rc;
+
+    cc->version = CXLEMU_CCI_CONFIG_VERSION;
+    cc->payload_size = CXL_MAILBOX_MAX_PAYLOAD_SIZE;
+    cc->vendor_id = pci_get_word(pdev->config + PCI_VENDOR_ID);
+    cc->device_id = pci_get_word(pdev->config + PCI_DEVICE_ID);
+    cc->subsys_vendor_id = pci_get_word(pdev->config + PCI_SUBSYSTEM_VENDOR_ID);
+    cc->subsys_id = pci_get_word(pdev->config + PCI_SUBSYSTEM_ID);
+    cc->host = (struct cxlemu_cci_host) {
+        .irq = mbox_irq,
+        .schedule = mbox_schedule,
+        .opaque = c,
+    };
+    rc = cxlemu_cci_new(c->m->ctx, cc, &c->cci);
+    if (!rc) {
+        c->timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, mbox_bg_tick, c);
+    }
+    return rc;
+}
+
+static void cci_stop(CxlemuCci *c)
+{
+    if (c->timer) {
+        timer_free(c->timer);
+        c->timer = NULL;
+    }
+    cxlemu_cci_free(c->cci);
+    c->cci = NULL;
 }
 
 static void event_irq(void *opaque, unsigned int log, unsigned int mode,
@@ -818,29 +861,19 @@ static bool add_mailbox(CxlemuEndpoint *e, Error **errp)
         rc = cxlemu_memdev_new(m->ctx, &mc, &e->md);
     }
     if (!rc) {
-        cc.version = CXLEMU_CCI_CONFIG_VERSION;
         cc.kind = CXLEMU_CCI_MAILBOX;
-        cc.payload_size = CXL_MAILBOX_MAX_PAYLOAD_SIZE;
         cc.component_type = 3;
-        cc.vendor_id = pci_get_word(pdev->config + PCI_VENDOR_ID);
-        cc.device_id = pci_get_word(pdev->config + PCI_DEVICE_ID);
-        cc.subsys_vendor_id = pci_get_word(pdev->config + PCI_SUBSYSTEM_VENDOR_ID);
-        cc.subsys_id = pci_get_word(pdev->config + PCI_SUBSYSTEM_ID);
         cc.serial = e->ct3d->sn;
-        cc.host = (struct cxlemu_cci_host) {
-            .irq = mbox_irq,
-            .schedule = mbox_schedule,
-            .opaque = e,
-        };
         cc.memdev = e->md;
-        rc = cxlemu_cci_new(m->ctx, &cc, &e->cci);
+        e->mbox.m = m;
+        e->mbox.pdev = pdev;
+        rc = cci_start(&e->mbox, &cc);
     }
     if (rc) {
         error_setg(errp, "libcxlemu: no mailbox for '%s': %s",
                    DEVICE(e->ct3d)->id ?: "cxl-type3", cxlemu_strerror(rc));
         return false;
     }
-    e->bg_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, mbox_bg_tick, e);
     return true;
 }
 
@@ -848,24 +881,27 @@ static bool add_mailbox(CxlemuEndpoint *e, Error **errp)
  * of the machine could be modelled). */
 static void own_mailbox(CxlemuEndpoint *e)
 {
-    e->ct3d->cci.cxlemu = e;
+    e->ct3d->cci.cxlemu = &e->mbox;
     e->ct3d->cxl_dstate.cxlemu = e;
 }
 
-static CxlemuEndpoint *cci_ep(CXLCCI *cci)
+/* The endpoint of a type-3 device's primary CCI. */
+static CxlemuEndpoint *ct3d_ep(CXLType3Dev *ct3d)
 {
-    return cci->cxlemu;
+    CxlemuCci *c = ct3d->cci.cxlemu;
+
+    return c ? container_of(c, CxlemuEndpoint, mbox) : NULL;
 }
 
 bool cxlemu_qemu_mbox_read(CXLCCI *cci, hwaddr offset, unsigned size,
                            uint64_t *val)
 {
-    CxlemuEndpoint *e = cci_ep(cci);
+    CxlemuCci *c = cci->cxlemu;
 
-    if (!e) {
+    if (!c) {
         return false;
     }
-    if (cxlemu_cci_reg_read(e->cci, offset, size, val)) {
+    if (cxlemu_cci_reg_read(c->cci, offset, size, val)) {
         *val = 0;
     }
     return true;
@@ -874,14 +910,14 @@ bool cxlemu_qemu_mbox_read(CXLCCI *cci, hwaddr offset, unsigned size,
 bool cxlemu_qemu_mbox_write(CXLCCI *cci, hwaddr offset, uint64_t val,
                             unsigned size)
 {
-    CxlemuEndpoint *e = cci_ep(cci);
+    CxlemuCci *c = cci->cxlemu;
 
-    if (!e) {
+    if (!c) {
         return false;
     }
-    cxlemu_cci_reg_write(e->cci, offset, size, val);
+    cxlemu_cci_reg_write(c->cci, offset, size, val);
     /* Sanitize and media operations change what may be mapped. */
-    layout_all(e->m);
+    layout_all(c->m);
     return true;
 }
 
@@ -889,19 +925,19 @@ bool cxlemu_qemu_cci_message(CXLCCI *cci, uint8_t set, uint8_t cmd,
                              size_t len_in, uint8_t *pl_in, size_t *len_out,
                              uint8_t *pl_out, bool *bg_started, int *rc)
 {
-    CxlemuEndpoint *e = cci_ep(cci);
+    CxlemuCci *c = cci->cxlemu;
 
-    if (!e) {
+    if (!c) {
         return false;
     }
     *bg_started = false;
-    *rc = cxlemu_cci_execute(e->cci, (uint16_t)(set << 8 | cmd), pl_in, len_in,
+    *rc = cxlemu_cci_execute(c->cci, (uint16_t)(set << 8 | cmd), pl_in, len_in,
                              pl_out, cci->payload_max, len_out);
     if (*rc < 0) {
         *len_out = 0;
         *rc = CXLEMU_MBOX_INTERNAL_ERROR;
     }
-    layout_all(e->m);
+    layout_all(c->m);
     return true;
 }
 
@@ -935,12 +971,150 @@ bool cxlemu_qemu_memdev_status(CXLDeviceState *dstate, uint64_t *val)
     return true;
 }
 
+/* ---- Switch mailbox CCI: the library's Virtual CXL Switch --------------- */
+
+/* A cxl-switch-mailbox-cci and the switch it manages, as the library sees
+ * it: port IDs are QEMU's port numbers (the upstream port's and each
+ * downstream port's), one VCS whose vPPBs are bound to the downstream
+ * ports in port order, as QEMU wires them. */
+typedef struct CxlemuSwitch {
+    CxlemuCci mbox;
+    struct cxlemu_switch *sw;
+    bool setting_up;         /* the initial binds complete at once */
+} CxlemuSwitch;
+
+static int sw_attach(void *opaque, unsigned int vcs, unsigned int vppb,
+                     unsigned int port, unsigned int ld_id)
+{
+    CxlemuSwitch *s = opaque;
+
+    if (!s->setting_up) {
+        /* Bind from the FM as PCIe hot-plug is not modelled yet. */
+        return -ENOTSUP;
+    }
+    return cxlemu_switch_host_done(s->sw, vcs, vppb, 0);
+}
+
+static int sw_detach(void *opaque, unsigned int vcs, unsigned int vppb,
+                     unsigned int port, unsigned int ld_id, unsigned int mode)
+{
+    return -ENOTSUP;
+}
+
+static void sw_event_irq(void *opaque, unsigned int log, unsigned int mode,
+                         unsigned int vector)
+{
+    CxlemuSwitch *s = opaque;
+
+    if (mode == 1) {
+        pci_irq(s->mbox.pdev, vector);
+    }
+}
+
+static uint8_t sw_attached(PCIDevice *dsp)
+{
+    PCIDevice *d = pci_bridge_get_sec_bus(PCI_BRIDGE(dsp))->devices[0];
+
+    if (!d) {
+        return CXLEMU_SWITCH_DEV_NONE;
+    }
+    if (object_dynamic_cast(OBJECT(d), TYPE_CXL_TYPE3)) {
+        return CXLEMU_SWITCH_DEV_SLD;
+    }
+    if (object_dynamic_cast(OBJECT(d), TYPE_CXL_USP)) {
+        return CXLEMU_SWITCH_DEV_SWITCH;
+    }
+    return CXLEMU_SWITCH_DEV_PCIE;
+}
+
+static bool add_switch_cci(CxlemuMachine *m, CSWMBCCIDev *dev, Error **errp)
+{
+    PCIDevice *usp = dev->target;
+    PCIBus *bus = pci_bridge_get_sec_bus(PCI_BRIDGE(usp));
+    struct cxlemu_switch_config sc;
+    struct cxlemu_cci_config cc = { 0 };
+    uint8_t dsps[CXLEMU_SWITCH_MAX_PORTS];
+    unsigned int ndsps = 0, nports, i, usp_id = PCIE_PORT(usp)->port;
+    CxlemuSwitch *s = g_new0(CxlemuSwitch, 1);
+    int devfn, rc;
+
+    cxlemu_switch_config_init(&sc);
+    sc.ports[usp_id].type = CXLEMU_SWITCH_PORT_USP;
+    nports = usp_id + 1;
+    for (devfn = 0; devfn < ARRAY_SIZE(bus->devices); devfn++) {
+        PCIDevice *d = bus->devices[devfn];
+        unsigned int id;
+
+        if (!d || !object_dynamic_cast(OBJECT(d), TYPE_CXL_DSP)) {
+            continue;
+        }
+        id = PCIE_PORT(d)->port;
+        if (sc.ports[id].type != CXLEMU_SWITCH_PORT_DISABLED) {
+            continue; /* a repeated port number: QEMU reaches the first */
+        }
+        sc.ports[id].type = CXLEMU_SWITCH_PORT_DSP;
+        sc.ports[id].attached = sw_attached(d);
+        nports = MAX(nports, id + 1);
+    }
+    for (i = 0; i < nports; i++) {
+        if (sc.ports[i].type == CXLEMU_SWITCH_PORT_DSP) {
+            dsps[ndsps++] = i;
+        }
+    }
+    sc.nports = nports;
+    sc.nvcs = 1;
+    sc.vcs[0].enabled = 1;
+    sc.vcs[0].usp = usp_id;
+    sc.vcs[0].nvppbs = ndsps;
+    sc.vendor_id = pci_get_word(usp->config + PCI_VENDOR_ID);
+    sc.device_id = pci_get_word(usp->config + PCI_DEVICE_ID);
+    sc.hdm_decoders = CXL_HDM_DECODER_COUNT;
+    sc.host = (struct cxlemu_switch_host) {
+        .attach = sw_attach,
+        .detach = sw_detach,
+        .event_irq = sw_event_irq,
+        .opaque = s,
+    };
+    rc = cxlemu_switch_new(m->ctx, &sc, &s->sw);
+    s->setting_up = true;
+    for (i = 0; !rc && i < ndsps; i++) {
+        rc = cxlemu_switch_bind(s->sw, 0, i, dsps[i], CXLEMU_SWITCH_NO_LD);
+    }
+    s->setting_up = false;
+    if (!rc) {
+        cc.kind = CXLEMU_CCI_SWITCH;
+        cc.component_type = 0;
+        cc.ingress_port = usp_id;
+        cc.fabric_switch = s->sw;
+        s->mbox.m = m;
+        s->mbox.pdev = PCI_DEVICE(dev);
+        rc = cci_start(&s->mbox, &cc);
+    }
+    if (rc) {
+        error_setg(errp, "libcxlemu: cannot model the switch CCI of '%s': %s",
+                   DEVICE(usp)->id ?: "cxl-upstream", cxlemu_strerror(rc));
+        cxlemu_switch_free(s->sw);
+        g_free(s);
+        return false;
+    }
+    g_ptr_array_add(m->switches, s);
+    return true;
+}
+
+static int find_switch_cci(Object *obj, void *opaque)
+{
+    if (object_dynamic_cast(obj, TYPE_CXL_SWITCH_MAILBOX_CCI)) {
+        g_ptr_array_add(opaque, obj);
+    }
+    return 0;
+}
+
 /* ---- QMP injection into the library's device ---------------------------- */
 
 bool cxlemu_qemu_inject_poison(CXLType3Dev *ct3d, uint64_t start,
                                uint64_t length, Error **errp)
 {
-    CxlemuEndpoint *e = ct3d->cci.cxlemu;
+    CxlemuEndpoint *e = ct3d_ep(ct3d);
     int rc;
 
     if (!e) {
@@ -963,7 +1137,7 @@ bool cxlemu_qemu_inject_gen_media(CXLType3Dev *ct3d, int log, uint8_t flags,
                                   bool has_device, uint32_t device,
                                   const char *component_id, Error **errp)
 {
-    CxlemuEndpoint *e = ct3d->cci.cxlemu;
+    CxlemuEndpoint *e = ct3d_ep(ct3d);
     struct cxlemu_event_gen_media g = { 0 };
     int rc;
 
@@ -1438,6 +1612,7 @@ void cxlemu_qemu_setup(CXLState *state, Error **errp)
     m = g_new0(CxlemuMachine, 1);
     m->state = state;
     m->owned = g_ptr_array_new();
+    m->switches = g_ptr_array_new();
     m->page = qemu_target_page_size();
     if (cxlemu_ctx_new(&ops, m, &m->ctx) || cxlemu_topo_new(m->ctx, &m->topo)) {
         error_setg(errp, "libcxlemu: out of memory");
@@ -1462,6 +1637,12 @@ void cxlemu_qemu_setup(CXLState *state, Error **errp)
     for (it = state->fixed_windows, i = 0; !hw.failed && it; it = it->next, i++) {
         hw.failed = !add_window(m, it->data, i, &err);
     }
+    hbs = g_ptr_array_new();
+    object_child_foreach_recursive(object_get_root(), find_switch_cci, hbs);
+    for (i = 0; i < hbs->len && !hw.failed; i++) {
+        hw.failed = !add_switch_cci(m, g_ptr_array_index(hbs, i), &err);
+    }
+    g_ptr_array_free(hbs, true);
     if (hw.failed) {
         /* Whatever QEMU accepts keeps working: this machine runs on QEMU's
          * own CXL emulation instead. */
@@ -1485,6 +1666,12 @@ void cxlemu_qemu_setup(CXLState *state, Error **errp)
             own_mailbox(m->eps[i]);
         }
     }
+    for (i = 0; i < m->switches->len; i++) {
+        CxlemuSwitch *sw = g_ptr_array_index(m->switches, i);
+        CSWMBCCIDev *dev = CXL_SWITCH_MAILBOX_CCI(sw->mbox.pdev);
+
+        dev->cci->cxlemu = &sw->mbox;
+    }
     trace_cxlemu_setup(cxlemu_topo_count(m->topo), m->nwins);
     /* Firmware regions that cannot be programmed stop QEMU here, with the
      * reason; every reset programs them again. */
@@ -1499,7 +1686,7 @@ void cxlemu_qemu_setup(CXLState *state, Error **errp)
 
 static void ep_free(CxlemuEndpoint *e)
 {
-    cxlemu_cci_free(e->cci);
+    cci_stop(&e->mbox);
     cxlemu_memdev_free(e->md);
     g_free(e);
 }
@@ -1583,7 +1770,7 @@ void cxlemu_qemu_type3_plugged(CXLType3Dev *ct3d)
  * memory unmapped before its backends can go. */
 void cxlemu_qemu_type3_unplugged(CXLType3Dev *ct3d)
 {
-    CxlemuEndpoint *e = ct3d->cci.cxlemu;
+    CxlemuEndpoint *e = ct3d_ep(ct3d);
     CxlemuMachine *m = cxlemu_machine;
     struct cxlemu_comp_info info;
     RetiredEndpoint *r;
@@ -1601,7 +1788,7 @@ void cxlemu_qemu_type3_unplugged(CXLType3Dev *ct3d)
         memory_region_del_subregion(&m->space_root, &e->part[i].space);
         object_unparent(OBJECT(&e->part[i].space));
     }
-    timer_free(e->bg_timer);
+    timer_del(e->mbox.timer);
     g_ptr_array_remove(m->owned, &ct3d->cxl_cstate);
     g_free(ct3d->cxl_cstate.cxlemu);
     ct3d->cxl_cstate.cxlemu = NULL;
