@@ -281,7 +281,7 @@ trace_path() {
 # best RESULTS TAG FIGURE: the highest MBps of FIGURE over the rounds
 # tagged TAG1, TAG2, ..., then all of them ("3381.9 3381.9,3012.4,...").
 best() {
-	grep "^GUEST-BENCH $2[0-9]* bench $3 " "$1" | tr ' ' '\n' | sed -n 's/^MBps=//p' |
+	{ grep "^GUEST-BENCH $2[0-9]* bench $3 " "$1" || true; } | tr ' ' '\n' | sed -n 's/^MBps=//p' |
 		awk '{ all = all (NR > 1 ? "," : "") $1; if (NR == 1 || $1 + 0 > b + 0) b = $1 }
 			END { if (NR) print b, all }'
 }
@@ -364,7 +364,11 @@ for name in "${topos[@]}"; do
 		[ $q = stock ] || msg="$msg, served by $served"
 		echo "$msg"
 		[ ! -f "$dir/summary" ] || cat "$dir/summary"
-		[ "${status%\*}" = ok ] || failed=1
+		if [ "${status%\*}" != ok ]; then
+			# Keep the logs the messages above point to.
+			failed=1
+			keep=1
+		fi
 		# The backends are sparse but the guest touched them: free /dev/shm.
 		[ -n "$keep" ] || rm -f "$dir"/sn*
 	done
@@ -431,7 +435,6 @@ echo
 echo "Transparent huge pages in the guest: ${thp% }; ~ = first touch stopped at $fault_seconds s, extrapolated to 64 MiB."
 [ ! -f "$work/notes" ] || sed 's/^/Note: /' "$work/notes"
 if [ "$failed" -ne 0 ]; then
-	keep=1
 	echo "qemu-bench: FAIL (see above; work directory kept)"
 	exit 1
 fi
