@@ -38,6 +38,7 @@
 #include "qom/object_interfaces.h"
 #include "exec/memory.h"
 #include "exec/target_page.h"
+#include "exec/ramlist.h"
 #include "system/hostmem.h"
 #include "system/reset.h"
 #include "hw/boards.h"
@@ -60,6 +61,10 @@
 #include <cxlemu/cxlemu.h>
 
 #define TYPE_CXLEMU_IOMMU_MR "cxlemu-iommu-memory-region"
+
+/* Components a machine may have (host bridges, ports, switches, devices,
+ * hot-plugged ones included). */
+#define CXLEMU_QEMU_MAX_COMPONENTS 1024
 
 /* Where each device's DPA space sits in the address space that page
  * translations (path b) target. */
@@ -225,7 +230,13 @@ static MemTxResult ep_access(CxlemuEndpoint *e, uint64_t dpa, uint8_t *buf,
     }
     if (write) {
         memcpy(p->host + off, buf, len);
-        memory_region_set_dirty(p->mr, off, len);
+        /* Dirty tracking costs a bitmap update per access: only when a
+         * client (migration, a display) logs this memory.  TCG's code
+         * client needs none: code runs from this window one instruction
+         * at a time, never from a translation cache. */
+        if (memory_region_get_dirty_log_mask(p->mr) & ~(1u << DIRTY_MEMORY_CODE)) {
+            memory_region_set_dirty(p->mr, off, len);
+        }
     } else {
         memcpy(buf, p->host + off, len);
     }
@@ -1310,14 +1321,13 @@ static bool add_type3(CxlemuMachine *m, CXLType3Dev *ct3d, uint32_t parent,
     if (!add_comp(m, &d, DEVICE(ct3d), &id, errp)) {
         return false;
     }
-    own_hdm(m, &ct3d->cxl_cstate, id);
+    /* The table never moves: page translations read it without the BQL
+     * while a hot-plug adds to it. */
     if (id >= m->neps) {
-        uint32_t n = MAX(id + 1, m->neps * 2);
-
-        m->eps = g_renew(CxlemuEndpoint *, m->eps, n);
-        memset(m->eps + m->neps, 0, (n - m->neps) * sizeof(*m->eps));
-        m->neps = n;
+        error_setg(errp, "libcxlemu: more than %u CXL components", m->neps);
+        return false;
     }
+    own_hdm(m, &ct3d->cxl_cstate, id);
     e = g_new0(CxlemuEndpoint, 1);
     e->m = m;
     e->ct3d = ct3d;
@@ -1613,6 +1623,8 @@ void cxlemu_qemu_setup(CXLState *state, Error **errp)
     m->state = state;
     m->owned = g_ptr_array_new();
     m->switches = g_ptr_array_new();
+    m->neps = CXLEMU_QEMU_MAX_COMPONENTS;
+    m->eps = g_new0(CxlemuEndpoint *, m->neps);
     m->page = qemu_target_page_size();
     if (cxlemu_ctx_new(&ops, m, &m->ctx) || cxlemu_topo_new(m->ctx, &m->topo)) {
         error_setg(errp, "libcxlemu: out of memory");
