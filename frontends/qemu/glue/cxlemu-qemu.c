@@ -33,6 +33,7 @@
 #include "qemu/log.h"
 #include "qemu/rcu.h"
 #include "qemu/timer.h"
+#include "qemu/main-loop.h"
 #include "qapi/error.h"
 #include "qapi/visitor.h"
 #include "qom/object_interfaces.h"
@@ -219,8 +220,14 @@ static MemTxResult ep_access(CxlemuEndpoint *e, uint64_t dpa, uint8_t *buf,
         return MEMTX_DECODE_ERROR;
     }
     off = dpa - p->dpa;
-    if (p->kind == PART_DC && !ct3_test_region_block_backed(e->ct3d, dpa, len)) {
-        return MEMTX_ERROR;
+    if (p->kind == PART_DC) {
+        /* QEMU's extent lists change under the BQL; windows run without
+         * it (lockless_io). */
+        BQL_LOCK_GUARD();
+
+        if (!ct3_test_region_block_backed(e->ct3d, dpa, len)) {
+            return MEMTX_ERROR;
+        }
     }
     if (cxlemu_memdev_media_disabled(e->md)) {
         if (!write) {
@@ -1503,6 +1510,9 @@ static bool add_window(CxlemuMachine *m, CXLFixedWindow *fw, uint32_t index,
     w->pub = cxlemu_topo_routes(m->topo, id);
     w->subs = g_ptr_array_new();
     fw->cxlemu = w;
+    /* Per-access routing needs no BQL: route tables are read under RCU,
+     * the endpoint table never moves, the memory is the backends'. */
+    fw->mr.lockless_io = true;
     return true;
 }
 
@@ -1667,7 +1677,11 @@ void cxlemu_qemu_setup(CXLState *state, Error **errp)
             cs->cxlemu = NULL;
         }
         for (it = state->fixed_windows; it; it = it->next) {
-            ((CXLFixedWindow *)it->data)->cxlemu = NULL;
+            CXLFixedWindow *fw = it->data;
+
+            /* QEMU's own window routing needs the BQL. */
+            fw->cxlemu = NULL;
+            fw->mr.lockless_io = false;
         }
         return;
     }
