@@ -1724,7 +1724,9 @@ typedef struct RetiredEndpoint {
 
 static void retired_ep_free(RetiredEndpoint *r)
 {
-    ep_free(r->e);
+    cci_stop(&r->e->mbox);
+    cxlemu_memdev_free(r->e->md);
+    r->e->md = NULL;
     g_free(r);
 }
 
@@ -1820,7 +1822,11 @@ void cxlemu_qemu_type3_unplugged(CXLType3Dev *ct3d)
     ct3d->cxl_cstate.cxlemu = NULL;
     ct3d->cci.cxlemu = NULL;
     ct3d->cxl_dstate.cxlemu = NULL;
-    /* Page translations in flight may still look the endpoint up. */
+    /* Page translations in flight may still look the endpoint up, and
+     * the translation space's old flat view still points at the
+     * partitions' regions embedded in it: the library objects go after a
+     * grace period, the endpoint itself is kept (a few hundred bytes per
+     * unplug) since the flat view's own release may come later still. */
     r = g_new0(RetiredEndpoint, 1);
     r->e = e;
     call_rcu(r, retired_ep_free, rcu);
