@@ -1,0 +1,1447 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * QTest for the libcxlemu front-end: whatever a guest writes to CXL
+ * registers, QEMU stays up.
+ *
+ * Each topology shape is booted on q35 and enumerated the way firmware
+ * would (bus numbers, BARs, bridge windows, MMCONFIG), with the host
+ * bridges' register blocks and the fixed memory windows taken from the
+ * CEDT.  Then, for a seeded number of rounds, random values of random
+ * widths go to random offsets of every CXL register region: component
+ * registers of host bridges, root ports, switch ports and devices (with
+ * garbage HDM decoder programming: random bases, sizes, ways,
+ * granularities, targets, commit and lock bits), device registers
+ * (mailbox doorbells with random opcodes and payload lengths) and the
+ * extended configuration space (DVSECs, DOE).  Between rounds the windows
+ * are read and written inside and outside whatever got committed, the
+ * virtual clock moves (background commands complete) and now and then
+ * the machine is reset.  QEMU must answer after every round.
+ *
+ * A deterministic part programs valid decoder chains by hand (1 way
+ * through a host bridge that decodes or passes through, 2 ways across
+ * two host bridges at 256 B and 4 KiB granularity), writes through the
+ * window, reads the data back, and checks that it survives an uncommit
+ * and a new commit while nothing reaches the memory in between.
+ *
+ * Environment:
+ *   CXLEMU_REGS_SEED=N        seed (default: from GLib's test seed; printed)
+ *   CXLEMU_REGS_ROUNDS=N      rounds per shape (default: seeded, 24..40)
+ *   CXLEMU_REGS_SECONDS=S     time budget per shape (default 6)
+ *   CXLEMU_REGS_TRACE=1       print every access (to find the one that
+ *                             kills QEMU)
+ *   CXLEMU_REGS_STOCK_BUGS=1  also make the accesses that crash QEMU's own
+ *                             code (see stock_bug()); QEMU dies then
+ */
+#include "qemu/osdep.h"
+#include "qemu/bswap.h"
+#include "libqtest.h"
+#include "libqos/libqos-pc.h"
+#include "libqos/pci.h"
+#include "libqos/fw_cfg.h"
+#include "hw/pci/pci_regs.h"
+#include "qobject/qdict.h"
+
+#define MiB (1ull << 20)
+#define GiB (1ull << 30)
+#define SZ_256M (256 * MiB)
+
+#define MAX_HB 4
+#define MAX_WIN 8
+#define MAX_DEV 32
+#define MAX_REGION 96
+
+/* q35: MCH PCIEXBAR, where MMCONFIG goes, and what the BARs get. */
+#define MCH_PCIEXBAR 0x60
+#define MMCFG_BASE 0xb0000000ull
+#define MMIO_START 0xc0000000ull
+#define MMIO_END 0xe0000000ull
+
+#define PXB_VENDOR_ID 0x1b36
+#define PXB_PCIE_DEVICE_ID 0x000b
+#define CXL_DVSEC_VENDOR 0x1e98
+#define DVSEC_REG_LOCATOR 8
+#define PCI_EXT_CAP_DSN 0x0003
+#define PCI_EXT_CAP_DVSEC 0x0023
+
+/* Component register block: CXL.cache/mem registers at 4 KiB. */
+#define CM_OFFSET 0x1000
+#define CM_SIZE 0x1000
+#define CAP_ID_HDM 5
+
+/* HDM decoder capability (CXL r3.1 8.2.4.20). */
+#define HDM_CAP 0x0
+#define HDM_GCTRL 0x4
+#define HDM_GCTRL_ENABLE (1u << 1)
+#define HDM_DEC(n) (0x10 + 0x20 * (n))
+#define DEC_BASE_LO 0x00
+#define DEC_BASE_HI 0x04
+#define DEC_SIZE_LO 0x08
+#define DEC_SIZE_HI 0x0c
+#define DEC_CTRL 0x10
+#define DEC_TL_LO 0x14
+#define DEC_TL_HI 0x18
+#define CTRL_IG(x) ((uint32_t)(x) & 0xf)
+#define CTRL_IW(x) (((uint32_t)(x) & 0xf) << 4)
+#define CTRL_LOCK (1u << 8)
+#define CTRL_COMMIT (1u << 9)
+#define CTRL_COMMITTED (1u << 10)
+#define CTRL_ERR (1u << 11)
+#define CTRL_HOSTONLY (1u << 12)
+
+/* Device registers (CXL r3.1 8.2.8). */
+#define DEVCAP_MAILBOX 2
+#define MBOX_CAP 0x00
+#define MBOX_CTRL 0x04
+#define MBOX_CMD 0x08
+#define MBOX_STS 0x10
+#define MBOX_BG 0x18
+#define MBOX_PAYLOAD 0x20
+
+/* What the shapes below are made of: serial numbers name the devices,
+ * bus_nr the host bridges (their CEDT UID). */
+#define HB0_BUS 0x10
+#define HB1_BUS 0x20
+#define SN_MEM0 0x1000
+#define SN_MEM1 0x1001
+#define SN_MEM3 0x1003
+
+typedef struct Hb {
+    uint32_t uid;
+    uint64_t base, len;
+    uint32_t hdm;            /* HDM capability in the block; 0: none */
+    unsigned int ndec;
+} Hb;
+
+typedef struct Win {
+    uint64_t base, size;
+    unsigned int ways;
+    uint32_t gran;
+    uint32_t uid[16];
+} Win;
+
+typedef struct Dev {
+    uint32_t bdf;            /* bus << 8 | devfn */
+    uint16_t vendor, device;
+    bool bridge;
+    uint64_t bar[6], barsz[6];
+    uint64_t sn;
+    uint64_t comp;           /* component register block; 0: none */
+    uint32_t hdm;
+    unsigned int ndec;
+    uint64_t dregs;          /* device register block; 0: none */
+    uint64_t dregs_size;
+    uint32_t mbox;           /* primary mailbox in the block; 0: none */
+} Dev;
+
+enum region_kind { RK_COMP, RK_DEVREGS, RK_CONFIG, RK_OTHER };
+
+typedef struct Region {
+    enum region_kind kind;
+    uint64_t base, size;
+    uint32_t hdm;            /* RK_COMP: HDM capability, 0 none */
+    unsigned int ndec;
+    uint32_t mbox;           /* RK_DEVREGS: mailbox, 0 none */
+    char name[48];
+} Region;
+
+typedef struct Rig {
+    QOSState *qs;
+    QTestState *qts;
+    GRand *rnd;
+    bool trace, stock_bugs;
+    Hb hb[MAX_HB];
+    unsigned int nhb;
+    Win win[MAX_WIN];
+    unsigned int nwin;
+    Dev dev[MAX_DEV];
+    unsigned int ndev;
+    Region reg[MAX_REGION];
+    unsigned int nreg;
+    uint64_t mmio_next;
+    uint64_t host_regs_end;  /* end of the host bridges' register blocks */
+    unsigned long nops, nmbox, nwin_ops, nresets;
+} Rig;
+
+typedef struct Shape {
+    const char *name;
+    const char *cmdline;
+} Shape;
+
+/* ---- Shapes -------------------------------------------------------------- */
+
+#define MEM(id, size) \
+    "-object memory-backend-ram,id=" id ",size=" size " "
+
+/* Two host bridges with two root ports each (both decode), a type-3 with
+ * every kind of capacity and an LSA, a switch with two downstream ports and
+ * devices, and the switch's mailbox CCI.  Windows: one host bridge; both
+ * at 256 B (per-access routing); both at 4 KiB (page translation). */
+static const Shape shape_full = {
+    "full",
+    "-machine q35,cxl=on -m 128M "
+    "-device pxb-cxl,id=cxl.0,bus=pcie.0,bus_nr=16 "
+    "-device pxb-cxl,id=cxl.1,bus=pcie.0,bus_nr=32 "
+    "-device cxl-rp,id=rp0,bus=cxl.0,chassis=0,slot=0,port=0 "
+    "-device cxl-rp,id=rp1,bus=cxl.0,chassis=0,slot=1,port=1 "
+    "-device cxl-rp,id=rp2,bus=cxl.1,chassis=0,slot=2,port=0 "
+    "-device cxl-rp,id=rp3,bus=cxl.1,chassis=0,slot=3,port=1 "
+    MEM("vmem0", "256M") MEM("pmem0", "256M") MEM("lsa0", "1M")
+    MEM("dc0", "512M")
+    "-device cxl-type3,bus=rp0,id=mem0,volatile-memdev=vmem0,"
+    "persistent-memdev=pmem0,lsa=lsa0,volatile-dc-memdev=dc0,"
+    "num-dc-regions=2,sn=4096 "
+    MEM("vmem1", "512M")
+    "-device cxl-type3,bus=rp1,id=mem1,volatile-memdev=vmem1,sn=4097 "
+    "-device cxl-upstream,bus=rp2,id=us0,port=4,multifunction=on,addr=0.0,"
+    "sn=8192 "
+    "-device cxl-switch-mailbox-cci,bus=rp2,addr=0.1,target=us0 "
+    "-device cxl-downstream,bus=us0,id=ds0,port=0,chassis=1,slot=4 "
+    "-device cxl-downstream,bus=us0,id=ds1,port=1,chassis=1,slot=5 "
+    MEM("vmem4", "256M")
+    "-device cxl-type3,bus=ds0,id=mem4,volatile-memdev=vmem4,sn=4100 "
+    MEM("pmem5", "256M") MEM("lsa5", "1M")
+    "-device cxl-type3,bus=ds1,id=mem5,persistent-memdev=pmem5,lsa=lsa5,"
+    "sn=4101 "
+    MEM("pmem3", "512M") MEM("lsa3", "1M")
+    "-device cxl-type3,bus=rp3,id=mem3,persistent-memdev=pmem3,lsa=lsa3,"
+    "sn=4099 "
+    "-M cxl-fmw.0.targets.0=cxl.0,cxl-fmw.0.size=4G,"
+    "cxl-fmw.1.targets.0=cxl.0,cxl-fmw.1.targets.1=cxl.1,cxl-fmw.1.size=4G,"
+    "cxl-fmw.1.interleave-granularity=256,"
+    "cxl-fmw.2.targets.0=cxl.0,cxl-fmw.2.targets.1=cxl.1,cxl-fmw.2.size=4G,"
+    "cxl-fmw.2.interleave-granularity=4k",
+};
+
+/* Host bridges with one root port: one passes through (no decoders), one
+ * decodes anyway (hdm_for_passthrough). */
+static const Shape shape_passthrough = {
+    "passthrough",
+    "-machine q35,cxl=on -m 128M "
+    "-device pxb-cxl,id=cxl.0,bus=pcie.0,bus_nr=16 "
+    "-device pxb-cxl,id=cxl.1,bus=pcie.0,bus_nr=32,hdm_for_passthrough=on "
+    "-device cxl-rp,id=rp0,bus=cxl.0,chassis=0,slot=0,port=0 "
+    "-device cxl-rp,id=rp2,bus=cxl.1,chassis=0,slot=2,port=0 "
+    MEM("vmem0", "256M")
+    "-device cxl-type3,bus=rp0,id=mem0,volatile-memdev=vmem0,sn=4096 "
+    MEM("pmem3", "256M") MEM("lsa3", "1M")
+    "-device cxl-type3,bus=rp2,id=mem3,persistent-memdev=pmem3,lsa=lsa3,"
+    "sn=4099 "
+    "-M cxl-fmw.0.targets.0=cxl.0,cxl-fmw.0.size=4G,"
+    "cxl-fmw.1.targets.0=cxl.1,cxl-fmw.1.size=4G,"
+    "cxl-fmw.2.targets.0=cxl.0,cxl-fmw.2.targets.1=cxl.1,cxl-fmw.2.size=4G,"
+    "cxl-fmw.2.interleave-granularity=1k",
+};
+
+/* Two switch levels and a dynamic-capacity-only device. */
+static const Shape shape_deep = {
+    "deep",
+    "-machine q35,cxl=on -m 128M "
+    "-device pxb-cxl,id=cxl.0,bus=pcie.0,bus_nr=16 "
+    "-device cxl-rp,id=rp0,bus=cxl.0,chassis=0,slot=0,port=0 "
+    "-device cxl-rp,id=rp1,bus=cxl.0,chassis=0,slot=1,port=1 "
+    "-device cxl-upstream,bus=rp0,id=us0,port=2 "
+    "-device cxl-downstream,bus=us0,id=ds0,port=0,chassis=1,slot=2 "
+    "-device cxl-downstream,bus=us0,id=ds1,port=1,chassis=1,slot=3 "
+    "-device cxl-upstream,bus=ds0,id=us1,port=3 "
+    "-device cxl-downstream,bus=us1,id=ds2,port=0,chassis=2,slot=4 "
+    MEM("vmem0", "256M")
+    "-device cxl-type3,bus=ds2,id=mem0,volatile-memdev=vmem0,sn=4096 "
+    MEM("vmem1", "256M")
+    "-device cxl-type3,bus=ds1,id=mem1,volatile-memdev=vmem1,sn=4097 "
+    MEM("dc2", "512M")
+    "-device cxl-type3,bus=rp1,id=mem2,volatile-dc-memdev=dc2,"
+    "num-dc-regions=2,sn=4098 "
+    "-M cxl-fmw.0.targets.0=cxl.0,cxl-fmw.0.size=8G,"
+    "cxl-fmw.0.interleave-granularity=512",
+};
+
+/* ---- Randomness ------------------------------------------------------------ */
+
+static uint32_t rn(Rig *r, uint32_t n)
+{
+    return n ? g_rand_int_range(r->rnd, 0, (gint32)n) : 0;
+}
+
+static bool chance(Rig *r, unsigned int percent)
+{
+    return rn(r, 100) < percent;
+}
+
+static uint64_t r64(Rig *r)
+{
+    return (uint64_t)g_rand_int(r->rnd) << 32 | g_rand_int(r->rnd);
+}
+
+static unsigned int rwidth(Rig *r)
+{
+    static const unsigned int w[] = { 1, 2, 4, 8 };
+
+    return w[rn(r, 4)];
+}
+
+/* A value a fuzzer finds things with: extremes, single bits, small
+ * numbers, anything. */
+static uint64_t rval(Rig *r, unsigned int width)
+{
+    uint64_t v;
+
+    switch (rn(r, 6)) {
+    case 0: v = 0; break;
+    case 1: v = ~0ull; break;
+    case 2: v = 1ull << rn(r, 64); break;
+    case 3: v = rn(r, 16); break;
+    default: v = r64(r); break;
+    }
+    return width == 8 ? v : v & ((1ull << (8 * width)) - 1);
+}
+
+/* ---- Accesses ---------------------------------------------------------------- */
+
+static void mmio_write(Rig *r, uint64_t addr, unsigned int width, uint64_t v)
+{
+    if (r->trace) {
+        fprintf(stderr, "W%u %#" PRIx64 " = %#" PRIx64 "\n", width, addr, v);
+    }
+    switch (width) {
+    case 1: qtest_writeb(r->qts, addr, v); break;
+    case 2: qtest_writew(r->qts, addr, v); break;
+    case 4: qtest_writel(r->qts, addr, v); break;
+    default: qtest_writeq(r->qts, addr, v); break;
+    }
+    r->nops++;
+}
+
+static uint64_t mmio_read(Rig *r, uint64_t addr, unsigned int width)
+{
+    if (r->trace) {
+        fprintf(stderr, "R%u %#" PRIx64 "\n", width, addr);
+    }
+    r->nops++;
+    switch (width) {
+    case 1: return qtest_readb(r->qts, addr);
+    case 2: return qtest_readw(r->qts, addr);
+    case 4: return qtest_readl(r->qts, addr);
+    default: return qtest_readq(r->qts, addr);
+    }
+}
+
+static void buf_write(Rig *r, uint64_t addr, const void *buf, size_t len)
+{
+    if (r->trace) {
+        fprintf(stderr, "W* %#" PRIx64 " len %zu\n", addr, len);
+    }
+    qtest_memwrite(r->qts, addr, buf, len);
+    r->nops++;
+}
+
+static void buf_read(Rig *r, uint64_t addr, void *buf, size_t len)
+{
+    if (r->trace) {
+        fprintf(stderr, "R* %#" PRIx64 " len %zu\n", addr, len);
+    }
+    qtest_memread(r->qts, addr, buf, len);
+    r->nops++;
+}
+
+/* Configuration space through MMCONFIG (extended space included). */
+static uint64_t cfg_addr(uint32_t bdf, uint32_t off)
+{
+    return MMCFG_BASE + ((uint64_t)bdf << 12) + off;
+}
+
+static uint32_t cfg_readl(Rig *r, uint32_t bdf, uint32_t off)
+{
+    return qtest_readl(r->qts, cfg_addr(bdf, off));
+}
+
+static uint16_t cfg_readw(Rig *r, uint32_t bdf, uint32_t off)
+{
+    return qtest_readw(r->qts, cfg_addr(bdf, off));
+}
+
+static uint8_t cfg_readb(Rig *r, uint32_t bdf, uint32_t off)
+{
+    return qtest_readb(r->qts, cfg_addr(bdf, off));
+}
+
+static void cfg_writel(Rig *r, uint32_t bdf, uint32_t off, uint32_t v)
+{
+    qtest_writel(r->qts, cfg_addr(bdf, off), v);
+}
+
+static void cfg_writew(Rig *r, uint32_t bdf, uint32_t off, uint16_t v)
+{
+    qtest_writew(r->qts, cfg_addr(bdf, off), v);
+}
+
+static void cfg_writeb(Rig *r, uint32_t bdf, uint32_t off, uint8_t v)
+{
+    qtest_writeb(r->qts, cfg_addr(bdf, off), v);
+}
+
+/*
+ * Accesses that crash QEMU's own (stock) CXL code, left out unless
+ * CXLEMU_REGS_STOCK_BUGS is set.  Each names the bug; they go away when
+ * the library serves the register.
+ */
+static bool stock_bug(Rig *r, const Region *g, uint64_t off, unsigned int width,
+                      bool write)
+{
+    if (r->stock_bugs) {
+        return false;
+    }
+    /*
+     * hw/cxl/cxl-device-utils.c, mailbox_reg_write(): the mailbox region
+     * accepts 1- and 2-byte accesses (.valid.min_access_size = 1), but below
+     * the payload only 4 and 8 bytes are handled, anything else reaches
+     * g_assert_not_reached().  A byte or word store to the capability,
+     * control, command or status registers aborts QEMU; so does a wider
+     * store that the memory core splits into such pieces (unaligned, or
+     * straddling the start of the mailbox).
+     */
+    if (write && g->kind == RK_DEVREGS && g->mbox &&
+        off < g->mbox + MBOX_PAYLOAD && off + width > g->mbox &&
+        (width < 4 || off % 4)) {
+        return true;
+    }
+    return false;
+}
+
+/* ---- The CEDT ------------------------------------------------------------------ */
+
+static void read_cedt(Rig *r)
+{
+    g_autofree uint8_t *buf = NULL;
+    QFWCFG *fw = pc_fw_cfg_init(r->qts);
+    size_t size, i;
+    uint32_t len = 0;
+    uint8_t *t = NULL;
+
+    size = qfw_cfg_get_file(fw, "etc/acpi/tables", NULL, 0);
+    g_assert_cmpuint(size, >, 0);
+    buf = g_malloc0(size);
+    g_assert_cmpuint(qfw_cfg_read_file(fw, r->qs, "etc/acpi/tables", buf,
+                                       size), ==, size);
+    pc_fw_cfg_uninit(fw);
+    for (i = 0; i + 36 <= size; i++) {
+        if (!memcmp(buf + i, "CEDT", 4)) {
+            len = ldl_le_p(buf + i + 4);
+            if (len >= 36 && len <= size - i) {
+                t = buf + i;
+                break;
+            }
+        }
+    }
+    g_assert_nonnull(t);
+    r->nhb = r->nwin = 0;
+    r->host_regs_end = 0;
+    for (i = 36; i < len;) {
+        uint8_t type = t[i];
+        uint16_t elen = lduw_le_p(t + i + 2);
+
+        g_assert_cmpuint(elen, >=, 4);
+        g_assert_cmpuint(i + elen, <=, len);
+        if (type == 0) {            /* CHBS */
+            Hb *h = &r->hb[r->nhb++];
+
+            g_assert_cmpuint(r->nhb, <=, MAX_HB);
+            g_assert_cmpuint(elen, ==, 32);
+            memset(h, 0, sizeof(*h));
+            h->uid = ldl_le_p(t + i + 4);
+            h->base = ldq_le_p(t + i + 16);
+            h->len = ldq_le_p(t + i + 24);
+            r->host_regs_end = MAX(r->host_regs_end, h->base + h->len);
+        } else if (type == 1) {     /* CFMWS */
+            Win *w = &r->win[r->nwin++];
+            uint8_t eniw = t[i + 24];
+            unsigned int k;
+
+            g_assert_cmpuint(r->nwin, <=, MAX_WIN);
+            memset(w, 0, sizeof(*w));
+            w->base = ldq_le_p(t + i + 8);
+            w->size = ldq_le_p(t + i + 16);
+            w->ways = eniw < 8 ? 1u << eniw : 3u << (eniw - 8);
+            w->gran = 256u << ldl_le_p(t + i + 28);
+            g_assert_cmpuint(w->ways, <=, 16);
+            g_assert_cmpuint(elen, >=, 36 + 4 * w->ways);
+            for (k = 0; k < w->ways; k++) {
+                w->uid[k] = ldl_le_p(t + i + 36 + 4 * k);
+            }
+        }
+        i += elen;
+    }
+    g_assert_cmpuint(r->nhb, >, 0);
+    g_assert_cmpuint(r->nwin, >, 0);
+}
+
+/* ---- Enumeration ------------------------------------------------------------- */
+
+/* Offset of the HDM decoder capability in a component register block
+ * (through the CXL capability array), 0 when there is none. */
+static uint32_t find_hdm(Rig *r, uint64_t comp, unsigned int *ndec)
+{
+    static const unsigned int count[] = { 1, 2, 4, 6, 8, 10, 12, 14, 16, 20,
+                                          24, 28, 32 };
+    uint32_t hdr = qtest_readl(r->qts, comp + CM_OFFSET);
+    unsigned int i, n = hdr >> 24;
+
+    *ndec = 0;
+    if ((hdr & 0xffff) != 1) {
+        return 0;
+    }
+    for (i = 1; i <= n && i < CM_SIZE / 4; i++) {
+        uint32_t e = qtest_readl(r->qts, comp + CM_OFFSET + 4 * i);
+
+        if ((e & 0xffff) == CAP_ID_HDM) {
+            uint32_t off = CM_OFFSET + (e >> 20);
+            uint32_t cap = qtest_readl(r->qts, comp + off + HDM_CAP);
+
+            *ndec = (cap & 0xf) < G_N_ELEMENTS(count) ? count[cap & 0xf] : 0;
+            return off;
+        }
+    }
+    return 0;
+}
+
+/* Offset of the primary mailbox in a device register block, 0: none. */
+static uint32_t find_mailbox(Rig *r, uint64_t dregs)
+{
+    unsigned int i, n = (qtest_readq(r->qts, dregs) >> 32) & 0xffff;
+
+    for (i = 1; i <= n && i < 16; i++) {
+        uint32_t id = qtest_readl(r->qts, dregs + 16 * i) & 0xffff;
+
+        if (id == DEVCAP_MAILBOX) {
+            return qtest_readl(r->qts, dregs + 16 * i + 4);
+        }
+    }
+    return 0;
+}
+
+/* Sizes and places BARs (below 4 GiB: they sit behind the bridges'
+ * non-prefetchable windows). */
+static void place_bars(Rig *r, Dev *d, unsigned int nbars)
+{
+    unsigned int i;
+
+    for (i = 0; i < nbars; i++) {
+        uint32_t off = PCI_BASE_ADDRESS_0 + 4 * i;
+        uint32_t lo, hi = 0;
+        bool is64;
+        uint64_t mask, size;
+
+        cfg_writel(r, d->bdf, off, 0xffffffff);
+        lo = cfg_readl(r, d->bdf, off);
+        if (!lo || (lo & PCI_BASE_ADDRESS_SPACE_IO)) {
+            continue;
+        }
+        is64 = (lo & PCI_BASE_ADDRESS_MEM_TYPE_MASK) ==
+               PCI_BASE_ADDRESS_MEM_TYPE_64;
+        if (is64) {
+            cfg_writel(r, d->bdf, off + 4, 0xffffffff);
+            hi = cfg_readl(r, d->bdf, off + 4);
+        } else {
+            hi = 0xffffffff;
+        }
+        mask = ((uint64_t)hi << 32) | (lo & PCI_BASE_ADDRESS_MEM_MASK);
+        size = ~mask + 1;
+        g_assert_cmpuint(size, >=, 16);
+        r->mmio_next = ROUND_UP(r->mmio_next, size);
+        g_assert_cmpuint(r->mmio_next + size, <=, MMIO_END);
+        d->bar[i] = r->mmio_next;
+        d->barsz[i] = size;
+        r->mmio_next += size;
+        cfg_writel(r, d->bdf, off, (uint32_t)d->bar[i]);
+        if (is64) {
+            cfg_writel(r, d->bdf, off + 4, 0);
+            i++;
+        }
+    }
+}
+
+/* The CXL parts of a function's extended configuration space: its serial
+ * number and its register blocks (Register Locator DVSEC). */
+static void read_ext_caps(Rig *r, Dev *d)
+{
+    uint32_t off = 0x100;
+    unsigned int guard = 0;
+
+    while (off >= 0x100 && off < 0x1000 && guard++ < 64) {
+        uint32_t h = cfg_readl(r, d->bdf, off);
+        uint16_t id = h & 0xffff;
+
+        if (!h || h == 0xffffffff) {
+            break;
+        }
+        if (id == PCI_EXT_CAP_DSN) {
+            d->sn = cfg_readl(r, d->bdf, off + 4) |
+                    (uint64_t)cfg_readl(r, d->bdf, off + 8) << 32;
+        } else if (id == PCI_EXT_CAP_DVSEC &&
+                   (cfg_readl(r, d->bdf, off + 4) & 0xffff) ==
+                   CXL_DVSEC_VENDOR &&
+                   (cfg_readl(r, d->bdf, off + 8) & 0xffff) ==
+                   DVSEC_REG_LOCATOR) {
+            uint32_t dlen = cfg_readl(r, d->bdf, off + 4) >> 20;
+            uint32_t b;
+
+            for (b = 0x0c; b + 8 <= dlen; b += 8) {
+                uint32_t lo = cfg_readl(r, d->bdf, off + b);
+                uint32_t hi = cfg_readl(r, d->bdf, off + b + 4);
+                unsigned int bir = lo & 7, blk = (lo >> 8) & 0xff;
+                uint64_t at = ((uint64_t)hi << 32) | (lo & 0xffff0000);
+
+                if (bir > 5 || !d->bar[bir] || at >= d->barsz[bir]) {
+                    continue;
+                }
+                if (blk == 1) {
+                    d->comp = d->bar[bir] + at;
+                } else if (blk == 3) {
+                    d->dregs = d->bar[bir] + at;
+                    d->dregs_size = d->barsz[bir] - at;
+                }
+            }
+        }
+        off = h >> 20;
+    }
+}
+
+static void scan_bus(Rig *r, uint8_t bus, uint8_t *next_bus);
+
+static void scan_fn(Rig *r, uint8_t bus, uint8_t devfn, uint8_t *next_bus)
+{
+    uint32_t bdf = (uint32_t)bus << 8 | devfn;
+    uint8_t hdr = cfg_readb(r, bdf, PCI_HEADER_TYPE) & 0x7f;
+    Dev *d;
+
+    g_assert_cmpuint(r->ndev, <, MAX_DEV);
+    d = &r->dev[r->ndev++];
+    memset(d, 0, sizeof(*d));
+    d->bdf = bdf;
+    d->vendor = cfg_readw(r, bdf, PCI_VENDOR_ID);
+    d->device = cfg_readw(r, bdf, PCI_DEVICE_ID);
+    d->bridge = hdr == PCI_HEADER_TYPE_BRIDGE;
+    place_bars(r, d, d->bridge ? 2 : 6);
+    if (d->bridge) {
+        uint8_t sec = (*next_bus)++;
+        uint64_t start;
+
+        cfg_writeb(r, bdf, PCI_PRIMARY_BUS, bus);
+        cfg_writeb(r, bdf, PCI_SECONDARY_BUS, sec);
+        cfg_writeb(r, bdf, PCI_SUBORDINATE_BUS, 0xff);
+        r->mmio_next = ROUND_UP(r->mmio_next, MiB);
+        start = r->mmio_next;
+        scan_bus(r, sec, next_bus);
+        cfg_writeb(r, bdf, PCI_SUBORDINATE_BUS, *next_bus - 1);
+        r->mmio_next = ROUND_UP(r->mmio_next, MiB);
+        if (r->mmio_next > start) {
+            cfg_writew(r, bdf, PCI_MEMORY_BASE, (start >> 16) & 0xfff0);
+            cfg_writew(r, bdf, PCI_MEMORY_LIMIT,
+                       ((r->mmio_next - 1) >> 16) & 0xfff0);
+        } else {
+            cfg_writew(r, bdf, PCI_MEMORY_BASE, 0xfff0);
+            cfg_writew(r, bdf, PCI_MEMORY_LIMIT, 0);
+        }
+        /* No prefetchable or I/O window. */
+        cfg_writew(r, bdf, PCI_PREF_MEMORY_BASE, 0xfff0);
+        cfg_writew(r, bdf, PCI_PREF_MEMORY_LIMIT, 0);
+        cfg_writel(r, bdf, PCI_PREF_BASE_UPPER32, 0);
+        cfg_writel(r, bdf, PCI_PREF_LIMIT_UPPER32, 0);
+        cfg_writeb(r, bdf, PCI_IO_BASE, 0xf0);
+        cfg_writeb(r, bdf, PCI_IO_LIMIT, 0);
+    }
+    cfg_writew(r, bdf, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    read_ext_caps(r, d);
+}
+
+static void scan_bus(Rig *r, uint8_t bus, uint8_t *next_bus)
+{
+    unsigned int slot, fn;
+
+    for (slot = 0; slot < 32; slot++) {
+        for (fn = 0; fn < 8; fn++) {
+            uint32_t bdf = (uint32_t)bus << 8 | slot << 3 | fn;
+
+            if (cfg_readw(r, bdf, PCI_VENDOR_ID) == 0xffff) {
+                if (fn == 0) {
+                    break;
+                }
+                continue;
+            }
+            scan_fn(r, bus, slot << 3 | fn, next_bus);
+            if (fn == 0 && !(cfg_readb(r, bdf, PCI_HEADER_TYPE) & 0x80)) {
+                break;
+            }
+        }
+    }
+}
+
+static void count_host_bridge(QPCIDevice *dev, int devfn, void *data)
+{
+    (*(unsigned int *)data)++;
+    g_free(dev);
+}
+
+static void add_region(Rig *r, enum region_kind kind, uint64_t base,
+                       uint64_t size, const char *name)
+{
+    Region *g;
+
+    g_assert_cmpuint(r->nreg, <, MAX_REGION);
+    g = &r->reg[r->nreg++];
+    memset(g, 0, sizeof(*g));
+    g->kind = kind;
+    g->base = base;
+    g->size = size;
+    g_strlcpy(g->name, name, sizeof(g->name));
+}
+
+/*
+ * What firmware does: MMCONFIG on, bus numbers, BARs and bridge windows
+ * below every CXL host bridge; then the list of register regions.  Run
+ * again after every reset.
+ */
+static void enumerate(Rig *r)
+{
+    QPCIDevice *mch;
+    unsigned int i, pxbs = 0;
+
+    mch = qpci_device_find(r->qs->pcibus, 0);
+    g_assert_nonnull(mch);
+    qpci_config_writel(mch, MCH_PCIEXBAR + 4, 0);
+    qpci_config_writel(mch, MCH_PCIEXBAR, MMCFG_BASE | 1);
+    g_free(mch);
+    /* pxb-cxl functions show as pxb-pcie on bus 0. */
+    qpci_device_foreach(r->qs->pcibus, PXB_VENDOR_ID, PXB_PCIE_DEVICE_ID,
+                        count_host_bridge, &pxbs);
+    g_assert_cmpuint(pxbs, ==, r->nhb);
+
+    r->ndev = 0;
+    r->nreg = 0;
+    r->mmio_next = MMIO_START;
+    for (i = 0; i < r->nhb; i++) {
+        Hb *h = &r->hb[i];
+        uint8_t next = h->uid + 1;
+        char name[48];
+
+        scan_bus(r, h->uid, &next);
+        h->hdm = find_hdm(r, h->base, &h->ndec);
+        snprintf(name, sizeof(name), "host bridge %u", h->uid);
+        add_region(r, RK_COMP, h->base, h->len, name);
+        r->reg[r->nreg - 1].hdm = h->hdm;
+        r->reg[r->nreg - 1].ndec = h->ndec;
+    }
+    g_assert_cmpuint(r->ndev, >, 0);
+    /* Every bridge window is open now: the registers can be read. */
+    for (i = 0; i < r->ndev; i++) {
+        Dev *d = &r->dev[i];
+        char name[48];
+
+        if (d->comp) {
+            d->hdm = find_hdm(r, d->comp, &d->ndec);
+        }
+        if (d->dregs) {
+            d->mbox = find_mailbox(r, d->dregs);
+        }
+
+        if (d->comp) {
+            snprintf(name, sizeof(name), "%02x:%02x.%x component",
+                     d->bdf >> 8, (d->bdf >> 3) & 31, d->bdf & 7);
+            add_region(r, RK_COMP, d->comp, 64 * 1024, name);
+            r->reg[r->nreg - 1].hdm = d->hdm;
+            r->reg[r->nreg - 1].ndec = d->ndec;
+        }
+        if (d->dregs) {
+            snprintf(name, sizeof(name), "%02x:%02x.%x device regs",
+                     d->bdf >> 8, (d->bdf >> 3) & 31, d->bdf & 7);
+            add_region(r, RK_DEVREGS, d->dregs, d->dregs_size, name);
+            r->reg[r->nreg - 1].mbox = d->mbox;
+        }
+        if (d->comp || d->dregs) {
+            snprintf(name, sizeof(name), "%02x:%02x.%x config",
+                     d->bdf >> 8, (d->bdf >> 3) & 31, d->bdf & 7);
+            add_region(r, RK_CONFIG, cfg_addr(d->bdf, 0), 4096, name);
+        }
+    }
+}
+
+/* What enumeration found (CXLEMU_REGS_TRACE). */
+static void dump_rig(Rig *r)
+{
+    unsigned int i;
+
+    for (i = 0; i < r->nhb; i++) {
+        fprintf(stderr, "host bridge %u: regs %#" PRIx64 "+%#" PRIx64
+                ", HDM %#x (%u decoders)\n", r->hb[i].uid, r->hb[i].base,
+                r->hb[i].len, r->hb[i].hdm, r->hb[i].ndec);
+    }
+    for (i = 0; i < r->nwin; i++) {
+        fprintf(stderr, "window %u: %#" PRIx64 "+%#" PRIx64 ", %u ways, "
+                "%u B\n", i, r->win[i].base, r->win[i].size, r->win[i].ways,
+                r->win[i].gran);
+    }
+    for (i = 0; i < r->ndev; i++) {
+        Dev *d = &r->dev[i];
+
+        fprintf(stderr, "%02x:%02x.%x %04x:%04x%s sn %#" PRIx64
+                " component %#" PRIx64 " (HDM %#x, %u decoders) device "
+                "%#" PRIx64 " (mailbox %#x)\n", d->bdf >> 8,
+                (d->bdf >> 3) & 31, d->bdf & 7, d->vendor, d->device,
+                d->bridge ? " bridge" : "", d->sn, d->comp, d->hdm, d->ndec,
+                d->dregs, d->mbox);
+    }
+}
+
+static Dev *dev_by_sn(Rig *r, uint64_t sn)
+{
+    unsigned int i;
+
+    for (i = 0; i < r->ndev; i++) {
+        if (r->dev[i].sn == sn && r->dev[i].comp) {
+            return &r->dev[i];
+        }
+    }
+    g_assert_not_reached();
+}
+
+static Hb *hb_by_uid(Rig *r, uint32_t uid)
+{
+    unsigned int i;
+
+    for (i = 0; i < r->nhb; i++) {
+        if (r->hb[i].uid == uid) {
+            return &r->hb[i];
+        }
+    }
+    g_assert_not_reached();
+}
+
+static Rig *rig_boot(const Shape *s, uint32_t seed)
+{
+    Rig *r = g_new0(Rig, 1);
+
+    r->qs = qtest_pc_boot("%s", s->cmdline);
+    r->qts = r->qs->qts;
+    r->rnd = g_rand_new_with_seed(seed);
+    r->trace = getenv("CXLEMU_REGS_TRACE") != NULL;
+    r->stock_bugs = getenv("CXLEMU_REGS_STOCK_BUGS") != NULL;
+    read_cedt(r);
+    enumerate(r);
+    if (r->trace) {
+        dump_rig(r);
+    }
+    return r;
+}
+
+/* QEMU is alive and answers QMP. */
+static void check_alive(Rig *r)
+{
+    QDict *resp;
+
+    g_assert(qtest_probe_child(r->qts));
+    resp = qtest_qmp(r->qts, "{'execute': 'query-status'}");
+    g_assert(qdict_haskey(resp, "return"));
+    qobject_unref(resp);
+}
+
+static void rig_free(Rig *r)
+{
+    check_alive(r);
+    g_rand_free(r->rnd);
+    qtest_shutdown(r->qs);
+    g_free(r);
+}
+
+/* ---- Deterministic decoder chains -------------------------------------------- */
+
+static void dec_program(Rig *r, uint64_t hdm, unsigned int n, uint64_t base,
+                        uint64_t size, uint32_t ctrl, uint64_t tl)
+{
+    uint64_t d = hdm + HDM_DEC(n);
+    uint32_t got;
+
+    qtest_writel(r->qts, hdm + HDM_GCTRL,
+                 qtest_readl(r->qts, hdm + HDM_GCTRL) | HDM_GCTRL_ENABLE);
+    qtest_writel(r->qts, d + DEC_BASE_LO, (uint32_t)base);
+    qtest_writel(r->qts, d + DEC_BASE_HI, base >> 32);
+    qtest_writel(r->qts, d + DEC_SIZE_LO, (uint32_t)size);
+    qtest_writel(r->qts, d + DEC_SIZE_HI, size >> 32);
+    qtest_writel(r->qts, d + DEC_TL_LO, (uint32_t)tl);
+    qtest_writel(r->qts, d + DEC_TL_HI, tl >> 32);
+    qtest_writel(r->qts, d + DEC_CTRL, ctrl | CTRL_COMMIT);
+    got = qtest_readl(r->qts, d + DEC_CTRL);
+    g_assert_cmphex(got & (CTRL_COMMITTED | CTRL_ERR), ==, CTRL_COMMITTED);
+    g_assert_cmphex(qtest_readq(r->qts, d + DEC_BASE_LO), ==, base);
+    g_assert_cmphex(qtest_readq(r->qts, d + DEC_SIZE_LO), ==, size);
+}
+
+/* Commit (again) or uncommit a programmed decoder. */
+static void dec_commit(Rig *r, uint64_t hdm, unsigned int n, bool commit)
+{
+    uint64_t c = hdm + HDM_DEC(n) + DEC_CTRL;
+    uint32_t v = qtest_readl(r->qts, c) & ~(CTRL_COMMIT | CTRL_COMMITTED |
+                                           CTRL_ERR);
+
+    qtest_writel(r->qts, c, v | (commit ? CTRL_COMMIT : 0));
+    g_assert_cmphex(qtest_readl(r->qts, c) & (CTRL_COMMITTED | CTRL_ERR), ==,
+                    commit ? CTRL_COMMITTED : 0);
+}
+
+static uint64_t pattern(uint64_t addr, uint64_t salt)
+{
+    uint64_t x = addr * 0x9e3779b97f4a7c15ull ^ salt;
+
+    return x ^ (x >> 29);
+}
+
+static void fill(uint8_t *buf, size_t len, uint64_t addr, uint64_t salt)
+{
+    size_t i;
+
+    for (i = 0; i < len; i += 8) {
+        stq_le_p(buf + i, pattern(addr + i, salt));
+    }
+}
+
+/* Single accesses of every width (some unaligned) and a bulk block; all
+ * must read back. */
+static void check_data_1way(Rig *r, const Win *w, uint64_t salt, bool present)
+{
+    static const uint64_t offs[] = { 0, 8, 0x1000 - 4, 0x12345, 0x7fffff9,
+                                     SZ_256M - 8 };
+    g_autofree uint8_t *buf = g_malloc(8192);
+    g_autofree uint8_t *want = g_malloc(8192);
+    unsigned int i;
+
+    for (i = 0; i < G_N_ELEMENTS(offs); i++) {
+        uint64_t a = w->base + offs[i];
+        uint64_t v = mmio_read(r, a, 8);
+
+        g_assert_cmphex(v, ==, present ? pattern(a, salt) : 0);
+        g_assert_cmphex(mmio_read(r, a + 1, 2), ==,
+                        present ? (pattern(a, salt) >> 8) & 0xffff : 0);
+    }
+    buf_read(r, w->base + MiB + 3, buf, 8192);
+    fill(want, 8192, w->base + MiB + 3, salt);
+    if (present) {
+        g_assert(!memcmp(buf, want, 8192));
+    } else {
+        for (i = 0; i < 8192; i++) {
+            g_assert_cmpuint(buf[i], ==, 0);
+        }
+    }
+}
+
+static void write_data_1way(Rig *r, const Win *w, uint64_t salt,
+                            bool present)
+{
+    static const uint64_t offs[] = { 0, 8, 0x1000 - 4, 0x12345, 0x7fffff9,
+                                     SZ_256M - 8 };
+    g_autofree uint8_t *buf = g_malloc(8192);
+    unsigned int i;
+
+    for (i = 0; i < G_N_ELEMENTS(offs); i++) {
+        uint64_t a = w->base + offs[i], v = pattern(a, salt);
+
+        /* Byte, word, dword and qword stores building one value. */
+        mmio_write(r, a, 1, v & 0xff);
+        mmio_write(r, a + 1, 2, (v >> 8) & 0xffff);
+        mmio_write(r, a + 3, 1, (v >> 24) & 0xff);
+        mmio_write(r, a + 4, 4, v >> 32);
+        g_assert_cmphex(mmio_read(r, a, 8), ==, present ? v : 0);
+        mmio_write(r, a, 8, v);
+    }
+    fill(buf, 8192, w->base + MiB + 3, salt);
+    buf_write(r, w->base + MiB + 3, buf, 8192);
+}
+
+/*
+ * Window @wi of a shape names one host bridge (@hb_uid) with the device
+ * @sn below its root port @port: the host bridge's decoder 0 (when it
+ * decodes) and the device's decoder 0 map the window's first 256 MiB.
+ */
+static void decode_1way(const Shape *s, unsigned int wi, uint32_t hb_uid,
+                        uint8_t port, uint64_t sn, bool hb_decodes)
+{
+    Rig *r = rig_boot(s, 1);
+    const Win *w = &r->win[wi];
+    Hb *h = hb_by_uid(r, hb_uid);
+    Dev *d = dev_by_sn(r, sn);
+    uint64_t hb_hdm = h->hdm ? h->base + h->hdm : 0;
+    uint64_t dev_hdm = d->comp + d->hdm;
+
+    g_assert_cmpuint(wi, <, r->nwin);
+    g_assert_cmpuint(w->ways, ==, 1);
+    g_assert_cmpuint(w->uid[0], ==, hb_uid);
+    g_assert_cmpuint(d->hdm, !=, 0);
+    g_assert_cmpuint(!!h->hdm, ==, hb_decodes);
+
+    /* Nothing decodes yet: reads give nothing, writes go nowhere. */
+    check_data_1way(r, w, 1, false);
+    write_data_1way(r, w, 1, false);
+    check_data_1way(r, w, 1, false);
+
+    if (hb_hdm) {
+        dec_program(r, hb_hdm, 0, w->base, SZ_256M, CTRL_IW(0) | CTRL_IG(0),
+                    port);
+    }
+    dec_program(r, dev_hdm, 0, w->base, SZ_256M,
+                CTRL_IW(0) | CTRL_IG(0) | CTRL_HOSTONLY, 0);
+    write_data_1way(r, w, 2, true);
+    check_data_1way(r, w, 2, true);
+
+    /* Uncommitted, the device takes no writes; committed again, it shows
+     * the data it kept. */
+    dec_commit(r, dev_hdm, 0, false);
+    check_data_1way(r, w, 2, false);
+    write_data_1way(r, w, 3, false);
+    dec_commit(r, dev_hdm, 0, true);
+    check_data_1way(r, w, 2, true);
+
+    if (hb_hdm) {
+        /* The same one level up (the device decoder stays committed). */
+        dec_commit(r, hb_hdm, 0, false);
+        check_data_1way(r, w, 2, false);
+        write_data_1way(r, w, 4, false);
+        dec_commit(r, hb_hdm, 0, true);
+        check_data_1way(r, w, 2, true);
+    }
+
+    /* A committed decoder's registers are read-only. */
+    qtest_writel(r->qts, dev_hdm + HDM_DEC(0) + DEC_BASE_HI, 0x1234);
+    g_assert_cmphex(qtest_readq(r->qts, dev_hdm + HDM_DEC(0) + DEC_BASE_LO),
+                    ==, w->base);
+    check_data_1way(r, w, 2, true);
+    rig_free(r);
+}
+
+/* Host bridge with two root ports. */
+static void test_decode_1way_full(void)
+{
+    decode_1way(&shape_full, 0, HB0_BUS, 0, SN_MEM0, true);
+}
+
+/* Host bridge with one root port: no decoders. */
+static void test_decode_1way_passthrough(void)
+{
+    decode_1way(&shape_passthrough, 0, HB0_BUS, 0, SN_MEM0, false);
+}
+
+/* One root port, decoders anyway (hdm_for_passthrough). */
+static void test_decode_1way_passthrough_hdm(void)
+{
+    decode_1way(&shape_passthrough, 1, HB1_BUS, 0, SN_MEM3, true);
+}
+
+/*
+ * Shape "full", windows 1 (256 B) and 2 (4 KiB): 2 ways across the host
+ * bridges, mem1 (cxl.0 port 1) at position 0, mem3 (cxl.1 port 1) at 1.
+ * The data reads back; with mem3's decoder uncommitted, exactly the units
+ * at position 1 read as nothing.
+ */
+static void test_decode_2way(void)
+{
+    Rig *r = rig_boot(&shape_full, 1);
+    uint64_t hb0 = hb_by_uid(r, HB0_BUS)->base + hb_by_uid(r, HB0_BUS)->hdm;
+    uint64_t hb1 = hb_by_uid(r, HB1_BUS)->base + hb_by_uid(r, HB1_BUS)->hdm;
+    Dev *m1 = dev_by_sn(r, SN_MEM1), *m3 = dev_by_sn(r, SN_MEM3);
+    uint64_t d1 = m1->comp + m1->hdm, d3 = m3->comp + m3->hdm;
+    const size_t len = 64 * 1024;
+    g_autofree uint8_t *buf = g_malloc(len);
+    g_autofree uint8_t *want = g_malloc(len);
+    unsigned int wi;
+
+    g_assert_cmpuint(r->nwin, ==, 3);
+    for (wi = 1; wi <= 2; wi++) {
+        const Win *w = &r->win[wi];
+        unsigned int n = wi - 1, eig = wi == 1 ? 0 : 4;
+        size_t i;
+
+        g_assert_cmpuint(w->ways, ==, 2);
+        g_assert_cmpuint(w->uid[0], ==, HB0_BUS);
+        g_assert_cmpuint(w->uid[1], ==, HB1_BUS);
+        g_assert_cmpuint(w->gran, ==, 256u << eig);
+        /* Host bridges: one way to port 1; devices: 2 ways. */
+        dec_program(r, hb0, n, w->base, 2 * SZ_256M, CTRL_IW(0) | CTRL_IG(eig),
+                    1);
+        dec_program(r, hb1, n, w->base, 2 * SZ_256M, CTRL_IW(0) | CTRL_IG(eig),
+                    1);
+        dec_program(r, d1, n, w->base, 2 * SZ_256M,
+                    CTRL_IW(1) | CTRL_IG(eig) | CTRL_HOSTONLY, 0);
+        dec_program(r, d3, n, w->base, 2 * SZ_256M,
+                    CTRL_IW(1) | CTRL_IG(eig) | CTRL_HOSTONLY, 0);
+
+        fill(want, len, w->base, wi);
+        buf_write(r, w->base, want, len);
+        buf_read(r, w->base, buf, len);
+        g_assert(!memcmp(buf, want, len));
+        /* The last 8 bytes of the range, and the first beyond it. */
+        mmio_write(r, w->base + 2 * SZ_256M - 8, 8, 0x1122334455667788ull);
+        g_assert_cmphex(mmio_read(r, w->base + 2 * SZ_256M - 8, 8), ==,
+                        0x1122334455667788ull);
+        mmio_write(r, w->base + 2 * SZ_256M, 8, 0x99);
+        g_assert_cmphex(mmio_read(r, w->base + 2 * SZ_256M, 8), ==, 0);
+
+        dec_commit(r, d3, n, false);
+        buf_read(r, w->base, buf, len);
+        for (i = 0; i < len; i += w->gran) {
+            bool pos1 = (i / w->gran) % 2;
+
+            if (pos1) {
+                g_assert(!memcmp(buf + i, (uint8_t[4096]){ 0 }, w->gran));
+            } else {
+                g_assert(!memcmp(buf + i, want + i, w->gran));
+            }
+        }
+        dec_commit(r, d3, n, true);
+        buf_read(r, w->base, buf, len);
+        g_assert(!memcmp(buf, want, len));
+    }
+    rig_free(r);
+}
+
+/* ---- Garbage -------------------------------------------------------------------- */
+
+/* One access of random width at a random (mostly aligned) offset below
+ * @span from @from in region @g; writes mostly. */
+static void poke(Rig *r, const Region *g, uint64_t from, uint64_t span,
+                 unsigned int max_width)
+{
+    unsigned int w = rwidth(r);
+    uint64_t off;
+    bool write = chance(r, 75);
+
+    while (w > max_width) {
+        w /= 2;
+    }
+    if (span < w) {
+        return;
+    }
+    off = from + rn(r, span - w + 1);
+    if (!chance(r, 15)) {
+        off &= ~(uint64_t)(w - 1);
+    }
+    if (stock_bug(r, g, off, w, write)) {
+        return;
+    }
+    if (write) {
+        mmio_write(r, g->base + off, w, rval(r, w));
+    } else {
+        mmio_read(r, g->base + off, w);
+    }
+}
+
+/* A base a guest might program: in a window, near one, or anything. */
+static uint64_t plausible_hpa(Rig *r)
+{
+    const Win *w = &r->win[rn(r, r->nwin)];
+
+    switch (rn(r, 5)) {
+    case 0: return r64(r) & ~(SZ_256M - 1);
+    case 1: return w->base + w->size - SZ_256M * rn(r, 3);
+    default: return w->base + SZ_256M * rn(r, 8);
+    }
+}
+
+/* HDM decoder registers with values that are nearly right (and so reach
+ * the commit checks and the routing), or not at all. */
+static void hdm_garbage(Rig *r, const Region *g)
+{
+    static const unsigned int iw[] = { 0, 0, 1, 1, 2, 3, 4, 8, 9, 10 };
+    uint64_t hdm = g->base + g->hdm;
+    unsigned int n = rn(r, g->ndec + 1);   /* one beyond the last too */
+    uint64_t d = hdm + HDM_DEC(n);
+    uint32_t ctrl;
+
+    switch (rn(r, 8)) {
+    case 0:
+        mmio_write(r, hdm + HDM_GCTRL, 4,
+                   chance(r, 80) ? HDM_GCTRL_ENABLE : rval(r, 4));
+        break;
+    case 1:
+        mmio_write(r, d + DEC_BASE_LO, 8, plausible_hpa(r));
+        break;
+    case 2:
+        mmio_write(r, d + (chance(r, 50) ? DEC_BASE_LO : DEC_BASE_HI), 4,
+                   chance(r, 50) ? plausible_hpa(r) >> (32 * rn(r, 2))
+                                 : rval(r, 4));
+        break;
+    case 3:
+        mmio_write(r, d + DEC_SIZE_LO, 8,
+                   chance(r, 80) ? SZ_256M * (1 + rn(r, 8)) : rval(r, 8));
+        break;
+    case 4:
+        /* Targets: small port numbers, or a DPA skip. */
+        mmio_write(r, d + DEC_TL_LO, 8,
+                   chance(r, 60) ? (uint64_t)rn(r, 6) | rn(r, 6) << 8 |
+                                   rn(r, 6) << 16 | (uint64_t)rn(r, 6) << 24
+                                 : chance(r, 50) ? SZ_256M * rn(r, 4)
+                                                 : rval(r, 8));
+        break;
+    default:
+        ctrl = CTRL_IG(chance(r, 80) ? rn(r, 7) : rn(r, 16)) |
+               CTRL_IW(chance(r, 80) ? iw[rn(r, G_N_ELEMENTS(iw))] : rn(r, 16)) |
+               (chance(r, 60) ? CTRL_COMMIT : 0) |
+               (chance(r, 3) ? CTRL_LOCK : 0) |
+               (chance(r, 50) ? CTRL_HOSTONLY : 0) |
+               (chance(r, 10) ? (uint32_t)rval(r, 4) : 0);
+        /* The control register alone, or with its neighbour in one
+         * 8-byte access (commit and target list together). */
+        if (chance(r, 70)) {
+            mmio_write(r, d + DEC_CTRL, 4, ctrl);
+        } else {
+            mmio_write(r, d + DEC_CTRL, 8,
+                       ctrl | (uint64_t)rn(r, 4) << 32);
+        }
+        break;
+    }
+}
+
+static void comp_garbage(Rig *r, const Region *g)
+{
+    unsigned int c = rn(r, 100);
+
+    if (g->hdm && c < 40) {
+        hdm_garbage(r, g);
+    } else if (c < 80) {
+        poke(r, g, CM_OFFSET, CM_SIZE, 8);
+    } else {
+        poke(r, g, 0, g->size, 8);
+    }
+}
+
+/* Command sets the mailboxes implement (and some they do not). */
+static uint16_t mbox_opcode(Rig *r)
+{
+    static const uint8_t sets[] = { 0x00, 0x01, 0x02, 0x03, 0x04, 0x05,
+                                    0x06, 0x40, 0x41, 0x42, 0x43, 0x44,
+                                    0x45, 0x46, 0x47, 0x48, 0x49, 0x51,
+                                    0x52, 0x53, 0x54, 0x55, 0x56, 0x57 };
+
+    if (chance(r, 10)) {
+        return rn(r, 0x10000);
+    }
+    return sets[rn(r, G_N_ELEMENTS(sets))] << 8 | rn(r, 16);
+}
+
+static uint32_t mbox_len(Rig *r)
+{
+    switch (rn(r, 8)) {
+    case 0: return 0;
+    case 1: return rn(r, 8);
+    case 2: return rn(r, 64);
+    case 3: return 8 * rn(r, 16);
+    case 4: return rn(r, 2048 + 1);
+    case 5: return chance(r, 50) ? 2048 : 2049;
+    case 6: return rn(r, 1 << 20);
+    default: return rn(r, 32);
+    }
+}
+
+/* A mailbox command: payload, command register, doorbell; status read
+ * back.  The payload is mostly small numbers so that commands get past
+ * their first checks. */
+static void mbox_garbage(Rig *r, const Region *g)
+{
+    uint64_t mb = g->base + g->mbox;
+    uint16_t op = mbox_opcode(r);
+    uint32_t len = mbox_len(r), fill_len = MIN(len, 256), i;
+    uint8_t pl[256];
+
+    for (i = 0; i < fill_len; i++) {
+        switch (rn(r, 4)) {
+        case 0: pl[i] = g_rand_int(r->rnd); break;
+        case 1: pl[i] = rn(r, 4); break;
+        default: pl[i] = 0; break;
+        }
+    }
+    if (fill_len) {
+        buf_write(r, mb + MBOX_PAYLOAD, pl, fill_len);
+    }
+    if (r->trace) {
+        fprintf(stderr, "mailbox %s opcode %04x len %u\n", g->name, op, len);
+    }
+    mmio_write(r, mb + MBOX_CMD, 8, op | (uint64_t)len << 16);
+    mmio_write(r, mb + MBOX_CTRL, 4, 1 | (chance(r, 20) ? rn(r, 4) << 1 : 0));
+    mmio_read(r, mb + MBOX_STS, 8);
+    mmio_read(r, mb + MBOX_BG, 8);
+    mmio_read(r, mb + MBOX_PAYLOAD + 8 * rn(r, 32), 8);
+    r->nmbox++;
+}
+
+static void devregs_garbage(Rig *r, const Region *g)
+{
+    unsigned int c = rn(r, 100);
+
+    if (g->mbox && c < 50) {
+        mbox_garbage(r, g);
+    } else if (g->mbox && c < 75) {
+        poke(r, g, g->mbox, 0x20 + 2048, 8);
+    } else {
+        poke(r, g, 0, g->size, 8);
+    }
+}
+
+/* The extended configuration space (DVSECs, DOE, AER, serial number); the
+ * header and the PCI capabilities are left alone, they hold what makes
+ * the registers reachable. */
+static void config_garbage(Rig *r, const Region *g)
+{
+    poke(r, g, 0x100, 0xf00, 4);
+}
+
+static void region_garbage(Rig *r, const Region *g)
+{
+    switch (g->kind) {
+    case RK_COMP: comp_garbage(r, g); break;
+    case RK_DEVREGS: devregs_garbage(r, g); break;
+    case RK_CONFIG: config_garbage(r, g); break;
+    default: poke(r, g, 0, g->size, 8); break;
+    }
+}
+
+/* Window accesses: where random decoders are likely to land, anywhere in
+ * the window, just outside it, and blocks crossing interleave units. */
+static void window_garbage(Rig *r)
+{
+    unsigned int i, k, n;
+    uint8_t buf[4096];
+
+    for (i = 0; i < r->nwin; i++) {
+        const Win *w = &r->win[i];
+
+        n = 8 + rn(r, 24);
+        for (k = 0; k < n; k++) {
+            unsigned int width = rwidth(r);
+            uint64_t a;
+
+            switch (rn(r, 10)) {
+            case 0: a = w->base + r64(r) % w->size; break;
+            case 1: a = w->base + w->size - 1 - rn(r, 64); break;
+            case 2: a = w->base - 1 - rn(r, 64); break;
+            default: a = w->base + SZ_256M * rn(r, 8) + rn(r, 64 * 1024); break;
+            }
+            if (chance(r, 50)) {
+                mmio_write(r, a, width, rval(r, width));
+            } else {
+                mmio_read(r, a, width);
+            }
+            r->nwin_ops++;
+        }
+        k = 1 + rn(r, sizeof(buf));
+        if (chance(r, 50)) {
+            for (n = 0; n < k; n++) {
+                buf[n] = g_rand_int(r->rnd);
+            }
+            buf_write(r, w->base + SZ_256M * rn(r, 4) + rn(r, 8192), buf, k);
+        } else {
+            buf_read(r, w->base + SZ_256M * rn(r, 4) + rn(r, 8192), buf, k);
+        }
+    }
+    /* The host register area beyond the host bridges' blocks. */
+    mmio_write(r, r->host_regs_end + 8 * rn(r, 1024), 4, rval(r, 4));
+}
+
+static void system_reset(Rig *r)
+{
+    QDict *resp;
+
+    /*
+     * hw/cxl/cxl-mailbox-utils.c, cxl_init_cci(): every device reset makes
+     * a new background-command timer (timer_new_ms) and sets bg.runtime to
+     * 0 without deleting the old timer, which stays armed when a background
+     * command (sanitize, scan media, firmware transfer) was running.  When
+     * it fires, bg_timercb() fails assert(cci->bg.runtime > 0) and QEMU
+     * aborts; without a command running the timer just leaks, once per
+     * reset and CCI.  So background commands get the (virtual) time to
+     * finish first: none takes more than 10 s for these devices.
+     */
+    if (!r->stock_bugs) {
+        qtest_clock_step(r->qts, 30 * 1000 * 1000 * 1000ll);
+    }
+    if (r->trace) {
+        fprintf(stderr, "system_reset\n");
+    }
+    resp = qtest_qmp(r->qts, "{'execute': 'system_reset'}");
+    g_assert(qdict_haskey(resp, "return"));
+    qobject_unref(resp);
+    qtest_qmp_eventwait(r->qts, "RESET");
+    enumerate(r);
+    r->nresets++;
+}
+
+static uint32_t env_u32(const char *name, uint32_t dflt)
+{
+    const char *v = getenv(name);
+
+    return v && *v ? (uint32_t)strtoul(v, NULL, 0) : dflt;
+}
+
+static void fuzz(const void *opaque)
+{
+    const Shape *s = opaque;
+    /* Each shape its own sequence (GLib gives every test the same). */
+    uint32_t seed = env_u32("CXLEMU_REGS_SEED",
+                            g_test_rand_int() ^ g_str_hash(s->name));
+    Rig *r = rig_boot(s, seed);
+    uint32_t rounds = env_u32("CXLEMU_REGS_ROUNDS", 24 + rn(r, 17));
+    gint64 budget = (gint64)env_u32("CXLEMU_REGS_SECONDS", 6) * G_USEC_PER_SEC;
+    gint64 start = g_get_monotonic_time();
+    uint32_t round;
+    unsigned int i, k;
+
+    g_test_message("shape %s: seed %u (CXLEMU_REGS_SEED=%u reproduces), "
+                   "%u rounds, %u regions, %u windows", s->name, seed, seed,
+                   rounds, r->nreg, r->nwin);
+    for (round = 0; round < rounds; round++) {
+        if (g_get_monotonic_time() - start > budget) {
+            g_test_message("time budget spent after %u rounds", round);
+            break;
+        }
+        if (r->trace) {
+            fprintf(stderr, "round %u\n", round);
+        }
+        for (i = 0; i < r->nreg; i++) {
+            unsigned int n = 8 + rn(r, 25);
+
+            for (k = 0; k < n; k++) {
+                region_garbage(r, &r->reg[i]);
+            }
+        }
+        /* Background commands (sanitize, scan media) finish. */
+        if (chance(r, 30)) {
+            int64_t ns = rn(r, 3) * 1000 * 1000 * 1000ll + rn(r, 1000 * 1000);
+
+            if (r->trace) {
+                fprintf(stderr, "clock_step %" PRId64 "\n", ns);
+            }
+            qtest_clock_step(r->qts, ns);
+        }
+        window_garbage(r);
+        g_assert(qtest_probe_child(r->qts));
+        if (round % 8 == 7 && chance(r, 60)) {
+            system_reset(r);
+        }
+    }
+    g_test_message("%lu accesses (%lu mailbox commands, %lu window "
+                   "accesses), %lu resets in %.1f s", r->nops, r->nmbox,
+                   r->nwin_ops, r->nresets,
+                   (g_get_monotonic_time() - start) / 1e6);
+    rig_free(r);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+
+    qtest_add_func("/cxlemu/decode/1way-full", test_decode_1way_full);
+    qtest_add_func("/cxlemu/decode/1way-passthrough",
+                   test_decode_1way_passthrough);
+    qtest_add_func("/cxlemu/decode/1way-passthrough-hdm",
+                   test_decode_1way_passthrough_hdm);
+    qtest_add_func("/cxlemu/decode/2way", test_decode_2way);
+    qtest_add_data_func("/cxlemu/garbage/full", &shape_full, fuzz);
+    qtest_add_data_func("/cxlemu/garbage/passthrough", &shape_passthrough,
+                        fuzz);
+    qtest_add_data_func("/cxlemu/garbage/deep", &shape_deep, fuzz);
+    return g_test_run();
+}
