@@ -7,26 +7,36 @@
  * would (bus numbers, BARs, bridge windows, MMCONFIG), with the host
  * bridges' register blocks and the fixed memory windows taken from the
  * CEDT.  Then, for a seeded number of rounds, random values of random
- * widths go to random offsets of every CXL register region: component
- * registers of host bridges, root ports, switch ports and devices (with
- * garbage HDM decoder programming: random bases, sizes, ways,
- * granularities, targets, commit and lock bits), device registers
- * (mailbox doorbells with random opcodes and payload lengths) and the
- * extended configuration space (DVSECs, DOE).  Between rounds the windows
- * are read and written inside and outside whatever got committed, the
- * virtual clock moves (background commands complete) and now and then
- * the machine is reset.  QEMU must answer after every round.
+ * widths (1, 2, 4, 8; mostly aligned) go to random offsets of every CXL
+ * register region: the component registers of host bridges, root ports,
+ * switch ports and devices (with garbage HDM decoder programming: random
+ * bases, sizes, ways, granularities, targets, commit and lock bits), the
+ * device registers (mailbox doorbells with random opcodes, payloads and
+ * payload lengths, the switch's mailbox CCI included) and the extended
+ * configuration space (DVSECs, DOE, AER).  Each round also programs a few
+ * decoder chains as a driver would, now and then with a field spoilt (so
+ * that routes exist for the garbage to break), lets the host offer and
+ * take back dynamic capacity (QMP) and the guest answer, reads and writes
+ * the windows inside and outside whatever is committed (a byte written
+ * reads back as itself or as 0, nothing else), moves the virtual clock
+ * (background commands complete) and now and then resets the machine.
+ * QEMU must answer after every round.
  *
  * A deterministic part programs valid decoder chains by hand (1 way
  * through a host bridge that decodes or passes through, 2 ways across
- * two host bridges at 256 B and 4 KiB granularity), writes through the
- * window, reads the data back, and checks that it survives an uncommit
- * and a new commit while nothing reaches the memory in between.
+ * two host bridges at 256 B and 4 KiB granularity, dynamic capacity
+ * accepted and released through the mailbox), writes through the window,
+ * reads the data back, and checks that it survives an uncommit and a new
+ * commit while nothing reaches the memory in between.
+ *
+ * Accesses that crash QEMU's own CXL code (not the library's) are left
+ * out: see stock_bug(), mbox_cmd_stock_bug(), mbox_payload_fix() and
+ * system_reset().
  *
  * Environment:
  *   CXLEMU_REGS_SEED=N        seed (default: from GLib's test seed; printed)
- *   CXLEMU_REGS_ROUNDS=N      rounds per shape (default: seeded, 24..40)
- *   CXLEMU_REGS_SECONDS=S     time budget per shape (default 6)
+ *   CXLEMU_REGS_ROUNDS=N      rounds per shape (default: seeded, 40..80)
+ *   CXLEMU_REGS_SECONDS=S     time budget per shape (default 5)
  *   CXLEMU_REGS_TRACE=1       print every access (to find the one that
  *                             kills QEMU)
  *   CXLEMU_REGS_STOCK_BUGS=1  also make the accesses that crash QEMU's own
@@ -34,15 +44,17 @@
  */
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
+#include "qemu/host-utils.h"
 #include "libqtest.h"
 #include "libqos/libqos-pc.h"
 #include "libqos/pci.h"
 #include "libqos/fw_cfg.h"
 #include "hw/pci/pci_regs.h"
+#include "qapi/error.h"
 #include "qobject/qdict.h"
+#include "qobject/qjson.h"
 
 #define MiB (1ull << 20)
-#define GiB (1ull << 30)
 #define SZ_256M (256 * MiB)
 
 #define MAX_HB 4
@@ -58,6 +70,8 @@
 
 #define PXB_VENDOR_ID 0x1b36
 #define PXB_PCIE_DEVICE_ID 0x000b
+#define SWCCI_VENDOR_ID 0x19e5   /* cxl-switch-mailbox-cci */
+#define SWCCI_DEVICE_ID 0xa123
 #define CXL_DVSEC_VENDOR 0x1e98
 #define DVSEC_REG_LOCATOR 8
 #define PCI_EXT_CAP_DSN 0x0003
@@ -96,6 +110,7 @@
 #define MBOX_STS 0x10
 #define MBOX_BG 0x18
 #define MBOX_PAYLOAD 0x20
+#define MBOX_PAYLOAD_MAX 2048    /* QEMU's mailboxes */
 
 /* What the shapes below are made of: serial numbers name the devices,
  * bus_nr the host bridges (their CEDT UID). */
@@ -103,7 +118,15 @@
 #define HB1_BUS 0x20
 #define SN_MEM0 0x1000
 #define SN_MEM1 0x1001
+#define SN_MEM2 0x1002
 #define SN_MEM3 0x1003
+
+/* Dynamic capacity devices: regions and blocks, and how many offers the
+ * test keeps track of. */
+#define DC_REGIONS 2
+#define DC_REGION SZ_256M
+#define DC_BLOCK (2 * MiB)
+#define DC_GROUPS 16
 
 typedef struct Hb {
     uint32_t uid;
@@ -121,6 +144,9 @@ typedef struct Win {
 
 typedef struct Dev {
     uint32_t bdf;            /* bus << 8 | devfn */
+    int parent;              /* index of the bridge above; -1: on a root bus */
+    uint32_t hb_uid;         /* host bridge below which it sits */
+    uint8_t port;            /* PCIe Link Capabilities: Port Number */
     uint16_t vendor, device;
     bool bridge;
     uint64_t bar[6], barsz[6];
@@ -141,6 +167,8 @@ typedef struct Region {
     uint32_t hdm;            /* RK_COMP: HDM capability, 0 none */
     unsigned int ndec;
     uint32_t mbox;           /* RK_DEVREGS: mailbox, 0 none */
+    bool swcci;              /* RK_DEVREGS: a switch mailbox CCI */
+    uint64_t sn;             /* RK_DEVREGS: the device's serial number */
     char name[48];
 } Region;
 
@@ -153,19 +181,35 @@ typedef struct Rig {
     unsigned int nhb;
     Win win[MAX_WIN];
     unsigned int nwin;
+    uint64_t hot[MAX_WIN];   /* where chain_garbage() last made a route */
     Dev dev[MAX_DEV];
     unsigned int ndev;
     Region reg[MAX_REGION];
     unsigned int nreg;
+    /* Extent groups offered by the host, not yet answered (oldest first):
+     * an Add Capacity Response is safe only with one pending. */
+    struct {
+        unsigned int n;
+        uint64_t dpa[3], len[3];
+    } dc_group[DC_GROUPS];
+    unsigned int dc_pending;
+    uint64_t dc_sn;          /* the device they are for; 0: none */
     uint64_t mmio_next;
     uint64_t host_regs_end;  /* end of the host bridges' register blocks */
-    unsigned long nops, nmbox, nwin_ops, nresets;
+    unsigned long nops, nmbox, nwin_ops, nresets, ndc, nchecks, nrouted;
+    bool media_maybe_off;    /* a sanitize may be running */
 } Rig;
 
 typedef struct Shape {
     const char *name;
     const char *cmdline;
+    /* The device with dynamic capacity, if any: QOM id, serial number,
+     * DPA of its first region; its regions are DC_REGIONS x DC_REGION. */
+    const char *dc_id;
+    uint64_t dc_sn;
+    uint64_t dc_base;
 } Shape;
+
 
 /* ---- Shapes -------------------------------------------------------------- */
 
@@ -210,6 +254,7 @@ static const Shape shape_full = {
     "cxl-fmw.1.interleave-granularity=256,"
     "cxl-fmw.2.targets.0=cxl.0,cxl-fmw.2.targets.1=cxl.1,cxl-fmw.2.size=4G,"
     "cxl-fmw.2.interleave-granularity=4k",
+    "mem0", 0x1000, 512 * MiB,
 };
 
 /* Host bridges with one root port: one passes through (no decoders), one
@@ -253,6 +298,7 @@ static const Shape shape_deep = {
     "num-dc-regions=2,sn=4098 "
     "-M cxl-fmw.0.targets.0=cxl.0,cxl-fmw.0.size=8G,"
     "cxl-fmw.0.interleave-granularity=512",
+    "mem2", 0x1002, 0,
 };
 
 /* ---- Randomness ------------------------------------------------------------ */
@@ -380,29 +426,132 @@ static void cfg_writeb(Rig *r, uint32_t bdf, uint32_t off, uint8_t v)
 }
 
 /*
+ * Mailbox commands that crash QEMU's own (stock) mailbox code
+ * (hw/cxl/cxl-device-utils.c, hw/cxl/cxl-mailbox-utils.c), for a
+ * Command Register value @cmd written to the mailbox of @g.
+ */
+static bool mbox_cmd_stock_bug(const Region *g, uint64_t cmd)
+{
+    uint16_t op = cmd & 0xffff;
+    uint32_t len = (cmd >> 16) & 0xfffff;
+
+    /*
+     * mailbox_reg_write(): on the doorbell, g_memdup2(pl, len_in) copies
+     * Payload Length bytes from the payload registers, which hold 2 KiB:
+     * a longer length reads up to 1 MiB past them (heap over-read; the
+     * copy reaches variable-length commands, e.g. Set LSA stores it).
+     */
+    if (len > MBOX_PAYLOAD_MAX) {
+        return true;
+    }
+    /*
+     * The switch mailbox CCI registers Get/Set Timestamp (0300h/0301h),
+     * whose handlers cast the CCI's device (the switch upstream port) with
+     * CXL_TYPE3(): the QOM cast assertion aborts QEMU.
+     */
+    if (g->swcci && (op == 0x0300 || op == 0x0301)) {
+        return true;
+    }
+    /*
+     * hw/mem/cxl_type3.c, validate_lsa_access(): assert(offset + size >
+     * offset) fails for an empty access, which Set LSA (4103h) makes when
+     * the payload is only its 8-byte header (and Get LSA with Length 0,
+     * see mbox_payload_fix()).
+     */
+    if (op == 0x4103 && len == 8) {
+        return true;
+    }
+    return false;
+}
+
+/*
+ * Payloads that crash QEMU's own mailbox code, made harmless: @pl holds
+ * the first @n bytes of the payload of command @op, @len bytes long.
+ */
+static void mbox_payload_fix(Rig *r, const Region *g, uint16_t op,
+                             uint32_t len, uint8_t *pl, uint32_t n)
+{
+    /*
+     * cmd_dcd_add_dyn_cap_rsp() (Add Dynamic Capacity Response, 4802h):
+     * a response accepting no extent drops the first pending extent group
+     * without checking that there is one; with nothing offered (no
+     * cxl-add-dynamic-capacity from QMP pending),
+     * cxl_extent_group_list_delete_front() dereferences NULL.  (With
+     * extents, the NULL group's list happens to be NULL too, and
+     * cxl_extents_contains_dpa_range() copes.)
+     */
+    if (op == 0x4802 && r->dc_sn && g->sn == r->dc_sn && !r->dc_pending &&
+        len >= 8 &&
+        n >= 4 && ldl_le_p(pl) == 0) {
+        stl_le_p(pl, 1 + rn(r, 3));
+    }
+    /*
+     * cmd_ccls_get_lsa() (Get LSA, 4102h) checks Offset + Length against
+     * the LSA size only, then copies Length bytes into the 2 KiB payload
+     * registers: a Length above 2 KiB overflows them (heap buffer overflow,
+     * up to the LSA size, here 1 MiB); Length 0 fails the assertion in
+     * validate_lsa_access().
+     */
+    if (op == 0x4102 && len == 8 && n >= 8) {
+        uint32_t l = ldl_le_p(pl + 4);
+
+        if (l == 0 || l > MBOX_PAYLOAD_MAX) {
+            stl_le_p(pl + 4, 1 + rn(r, MBOX_PAYLOAD_MAX));
+        }
+    }
+}
+
+/*
  * Accesses that crash QEMU's own (stock) CXL code, left out unless
  * CXLEMU_REGS_STOCK_BUGS is set.  Each names the bug; they go away when
  * the library serves the register.
  */
 static bool stock_bug(Rig *r, const Region *g, uint64_t off, unsigned int width,
-                      bool write)
+                      bool write, uint64_t *val)
 {
-    if (r->stock_bugs) {
+    if (r->stock_bugs || !write || g->kind != RK_DEVREGS || !g->mbox) {
         return false;
     }
     /*
-     * hw/cxl/cxl-device-utils.c, mailbox_reg_write(): the mailbox region
-     * accepts 1- and 2-byte accesses (.valid.min_access_size = 1), but below
-     * the payload only 4 and 8 bytes are handled, anything else reaches
+     * mailbox_reg_write(): the mailbox region accepts 1- and 2-byte
+     * accesses (.valid.min_access_size = 1), but below the payload only 4
+     * and 8 bytes are handled, anything else reaches
      * g_assert_not_reached().  A byte or word store to the capability,
      * control, command or status registers aborts QEMU; so does a wider
      * store that the memory core splits into such pieces (unaligned, or
      * straddling the start of the mailbox).
      */
-    if (write && g->kind == RK_DEVREGS && g->mbox &&
-        off < g->mbox + MBOX_PAYLOAD && off + width > g->mbox &&
+    if (off < g->mbox + MBOX_PAYLOAD && off + width > g->mbox &&
         (width < 4 || off % 4)) {
         return true;
+    }
+    /*
+     * mailbox_mem_writel() stores what the guest writes to the Mailbox
+     * Capabilities register (read-only: "RO register", then break to the
+     * store).  And cxl_dev_media_disabled() (include/hw/cxl/cxl_device.h)
+     * reads the media status from mbox_reg_state64[R_CXL_MEM_DEV_STS],
+     * that is from this register, not from memdev_status: a guest value
+     * with bits 3:2 set makes the media "disabled", reads of the device's
+     * memory random and writes dropped (while Sanitize, which sets
+     * memdev_status, never disables it).  Not a crash, but it breaks the
+     * window read-back check.
+     */
+    if (off == g->mbox + MBOX_CAP && width == 4) {
+        return true;
+    }
+    /* The Command Register takes 8-byte stores only. */
+    if (off == g->mbox + MBOX_CMD && width == 8) {
+        return mbox_cmd_stock_bug(g, *val);
+    }
+    /*
+     * Only mbox_garbage() rings the doorbell: it knows the command and the
+     * payload (see mbox_payload_fix()).  A stray doorbell would run
+     * whatever the registers hold: QEMU leaves the last command's opcode
+     * and output length in the Command Register and its output in the
+     * payload, which makes a Get LSA with garbage input.
+     */
+    if (off <= g->mbox + MBOX_CTRL && off + width > g->mbox + MBOX_CTRL) {
+        *val &= ~(1ull << (8 * (g->mbox + MBOX_CTRL - off)));
     }
     return false;
 }
@@ -605,18 +754,39 @@ static void read_ext_caps(Rig *r, Dev *d)
     }
 }
 
-static void scan_bus(Rig *r, uint8_t bus, uint8_t *next_bus);
+static void scan_bus(Rig *r, uint8_t bus, uint8_t *next_bus, int parent,
+                     uint32_t hb_uid);
 
-static void scan_fn(Rig *r, uint8_t bus, uint8_t devfn, uint8_t *next_bus)
+/* The Port Number of a PCIe function (what HDM decoder targets name). */
+static uint8_t port_number(Rig *r, uint32_t bdf)
+{
+    uint8_t cap = cfg_readb(r, bdf, PCI_CAPABILITY_LIST);
+    unsigned int guard = 0;
+
+    while (cap >= 0x40 && guard++ < 48) {
+        if (cfg_readb(r, bdf, cap) == PCI_CAP_ID_EXP) {
+            return cfg_readl(r, bdf, cap + PCI_EXP_LNKCAP) >> 24;
+        }
+        cap = cfg_readb(r, bdf, cap + PCI_CAP_LIST_NEXT);
+    }
+    return 0;
+}
+
+static void scan_fn(Rig *r, uint8_t bus, uint8_t devfn, uint8_t *next_bus,
+                    int parent, uint32_t hb_uid)
 {
     uint32_t bdf = (uint32_t)bus << 8 | devfn;
     uint8_t hdr = cfg_readb(r, bdf, PCI_HEADER_TYPE) & 0x7f;
+    int self = r->ndev;
     Dev *d;
 
     g_assert_cmpuint(r->ndev, <, MAX_DEV);
     d = &r->dev[r->ndev++];
     memset(d, 0, sizeof(*d));
     d->bdf = bdf;
+    d->parent = parent;
+    d->hb_uid = hb_uid;
+    d->port = port_number(r, bdf);
     d->vendor = cfg_readw(r, bdf, PCI_VENDOR_ID);
     d->device = cfg_readw(r, bdf, PCI_DEVICE_ID);
     d->bridge = hdr == PCI_HEADER_TYPE_BRIDGE;
@@ -630,7 +800,7 @@ static void scan_fn(Rig *r, uint8_t bus, uint8_t devfn, uint8_t *next_bus)
         cfg_writeb(r, bdf, PCI_SUBORDINATE_BUS, 0xff);
         r->mmio_next = ROUND_UP(r->mmio_next, MiB);
         start = r->mmio_next;
-        scan_bus(r, sec, next_bus);
+        scan_bus(r, sec, next_bus, self, hb_uid);
         cfg_writeb(r, bdf, PCI_SUBORDINATE_BUS, *next_bus - 1);
         r->mmio_next = ROUND_UP(r->mmio_next, MiB);
         if (r->mmio_next > start) {
@@ -653,7 +823,8 @@ static void scan_fn(Rig *r, uint8_t bus, uint8_t devfn, uint8_t *next_bus)
     read_ext_caps(r, d);
 }
 
-static void scan_bus(Rig *r, uint8_t bus, uint8_t *next_bus)
+static void scan_bus(Rig *r, uint8_t bus, uint8_t *next_bus, int parent,
+                     uint32_t hb_uid)
 {
     unsigned int slot, fn;
 
@@ -667,7 +838,7 @@ static void scan_bus(Rig *r, uint8_t bus, uint8_t *next_bus)
                 }
                 continue;
             }
-            scan_fn(r, bus, slot << 3 | fn, next_bus);
+            scan_fn(r, bus, slot << 3 | fn, next_bus, parent, hb_uid);
             if (fn == 0 && !(cfg_readb(r, bdf, PCI_HEADER_TYPE) & 0x80)) {
                 break;
             }
@@ -723,7 +894,7 @@ static void enumerate(Rig *r)
         uint8_t next = h->uid + 1;
         char name[48];
 
-        scan_bus(r, h->uid, &next);
+        scan_bus(r, h->uid, &next, -1, h->uid);
         h->hdm = find_hdm(r, h->base, &h->ndec);
         snprintf(name, sizeof(name), "host bridge %u", h->uid);
         add_region(r, RK_COMP, h->base, h->len, name);
@@ -755,6 +926,9 @@ static void enumerate(Rig *r)
                      d->bdf >> 8, (d->bdf >> 3) & 31, d->bdf & 7);
             add_region(r, RK_DEVREGS, d->dregs, d->dregs_size, name);
             r->reg[r->nreg - 1].mbox = d->mbox;
+            r->reg[r->nreg - 1].swcci = d->vendor == SWCCI_VENDOR_ID &&
+                                        d->device == SWCCI_DEVICE_ID;
+            r->reg[r->nreg - 1].sn = d->sn;
         }
         if (d->comp || d->dregs) {
             snprintf(name, sizeof(name), "%02x:%02x.%x config",
@@ -820,6 +994,7 @@ static Rig *rig_boot(const Shape *s, uint32_t seed)
     Rig *r = g_new0(Rig, 1);
 
     r->qs = qtest_pc_boot("%s", s->cmdline);
+    r->dc_sn = s->dc_id ? s->dc_sn : 0;
     r->qts = r->qs->qts;
     r->rnd = g_rand_new_with_seed(seed);
     r->trace = getenv("CXLEMU_REGS_TRACE") != NULL;
@@ -1099,6 +1274,241 @@ static void test_decode_2way(void)
     rig_free(r);
 }
 
+/* The guest answered the oldest offer of dynamic capacity (successfully):
+ * the group leaves the pending list. */
+static void dc_answered(Rig *r)
+{
+    r->dc_pending--;
+    memmove(&r->dc_group[0], &r->dc_group[1],
+            r->dc_pending * sizeof(r->dc_group[0]));
+}
+
+/* Runs a mailbox command; returns its return code. */
+static uint16_t mbox_exec(Rig *r, const Dev *d, uint16_t op, const void *pl,
+                          uint32_t len)
+{
+    uint64_t mb = d->dregs + d->mbox;
+
+    g_assert_cmpuint(d->mbox, !=, 0);
+    if (len) {
+        qtest_memwrite(r->qts, mb + MBOX_PAYLOAD, pl, len);
+    }
+    qtest_writeq(r->qts, mb + MBOX_CMD, op | (uint64_t)len << 16);
+    qtest_writel(r->qts, mb + MBOX_CTRL, 1);
+    g_assert_cmphex(qtest_readl(r->qts, mb + MBOX_CTRL) & 1, ==, 0);
+    return qtest_readq(r->qts, mb + MBOX_STS) >> 32;
+}
+
+/* Add DC Response / Release DC payload with one extent. */
+static uint16_t dc_extent_cmd(Rig *r, const Dev *d, uint16_t op, uint64_t dpa,
+                              uint64_t len)
+{
+    uint8_t pl[8 + 24] = { 0 };
+
+    stl_le_p(pl, 1);              /* Updated Extent List Size */
+    stq_le_p(pl + 8, dpa);
+    stq_le_p(pl + 16, len);
+    return mbox_exec(r, d, op, pl, sizeof(pl));
+}
+
+/*
+ * Shape "deep": mem2 (dynamic capacity only, region 0 at DPA 0, 2 MiB
+ * blocks) below cxl.0 port 1, window 0 decoded to its first 256 MiB.
+ * Nothing reads back until the host offers an extent (QMP) and the guest
+ * accepts it (mailbox); then exactly that extent does, until the guest
+ * releases it.
+ */
+static void test_decode_dc(void)
+{
+    Rig *r = rig_boot(&shape_deep, 1);
+    const Win *w = &r->win[0];
+    Hb *h = hb_by_uid(r, HB0_BUS);
+    Dev *d = dev_by_sn(r, SN_MEM2);
+    const uint64_t ext = 4 * MiB, ext_len = 2 * MiB;
+    static const uint64_t offs[] = { 0, 4 * MiB - 8, 4 * MiB, 5 * MiB + 3,
+                                     6 * MiB - 8, 6 * MiB };
+    unsigned int i;
+    QDict *resp;
+
+    dec_program(r, h->base + h->hdm, 0, w->base, SZ_256M,
+                CTRL_IW(0) | CTRL_IG(0), 1);
+    dec_program(r, d->comp + d->hdm, 0, w->base, SZ_256M,
+                CTRL_IW(0) | CTRL_IG(0) | CTRL_HOSTONLY, 0);
+    for (i = 0; i < G_N_ELEMENTS(offs); i++) {
+        mmio_write(r, w->base + offs[i], 8, pattern(offs[i], 5));
+        g_assert_cmphex(mmio_read(r, w->base + offs[i], 8), ==, 0);
+    }
+
+    resp = qtest_qmp(r->qts, "{'execute': 'cxl-add-dynamic-capacity', "
+                     "'arguments': {'path': '/machine/peripheral/mem2', "
+                     "'host-id': 0, 'selection-policy': 'prescriptive', "
+                     "'region': 0, 'extents': [{'offset': %" PRIu64 ", "
+                     "'len': %" PRIu64 "}]}}", ext, ext_len);
+    g_assert(qdict_haskey(resp, "return"));
+    qobject_unref(resp);
+    /* Offered, not accepted: still nothing. */
+    g_assert_cmphex(mmio_read(r, w->base + ext, 8), ==, 0);
+    g_assert_cmphex(dc_extent_cmd(r, d, 0x4802, ext, ext_len), ==, 0);
+
+    for (i = 0; i < G_N_ELEMENTS(offs); i++) {
+        bool in = offs[i] >= ext && offs[i] < ext + ext_len;
+
+        mmio_write(r, w->base + offs[i], 8, pattern(offs[i], 6));
+        g_assert_cmphex(mmio_read(r, w->base + offs[i], 8), ==,
+                        in ? pattern(offs[i], 6) : 0);
+    }
+    /* Uncommit and commit again: the extent and its data stay. */
+    dec_commit(r, d->comp + d->hdm, 0, false);
+    g_assert_cmphex(mmio_read(r, w->base + ext, 8), ==, 0);
+    dec_commit(r, d->comp + d->hdm, 0, true);
+    g_assert_cmphex(mmio_read(r, w->base + ext, 8), ==, pattern(ext, 6));
+
+    g_assert_cmphex(dc_extent_cmd(r, d, 0x4803, ext, ext_len), ==, 0);
+    g_assert_cmphex(mmio_read(r, w->base + ext, 8), ==, 0);
+    rig_free(r);
+}
+
+/* ---- QEMU's own bugs ------------------------------------------------------ */
+
+/*
+ * The shortest guest sequences that crash stock QEMU code: each test fails
+ * (QEMU dies) while the bug is there.  Skipped unless
+ * CXLEMU_REGS_STOCK_BUGS is set; the random part leaves these accesses
+ * out, and once the library serves the register they can run always.
+ */
+typedef struct StockBug {
+    const char *name;
+    void (*run)(Rig *r);
+} StockBug;
+
+static Dev *dev_by_id(Rig *r, uint16_t vendor, uint16_t device)
+{
+    unsigned int i;
+
+    for (i = 0; i < r->ndev; i++) {
+        if (r->dev[i].vendor == vendor && r->dev[i].device == device) {
+            return &r->dev[i];
+        }
+    }
+    g_assert_not_reached();
+}
+
+/* A byte store to the Mailbox Control register: g_assert_not_reached(). */
+static void bug_mbox_byte(Rig *r)
+{
+    Dev *d = dev_by_sn(r, SN_MEM1);
+
+    qtest_writeb(r->qts, d->dregs + d->mbox + MBOX_CTRL, 0);
+}
+
+/* Payload Length 1 MiB - 1 (Identify): g_memdup2() reads 1 MiB from the
+ * 2 KiB payload registers.  Heap over-read (AddressSanitizer). */
+static void bug_mbox_long_payload(Rig *r)
+{
+    Dev *d = dev_by_sn(r, SN_MEM1);
+    uint64_t mb = d->dregs + d->mbox;
+
+    qtest_writeq(r->qts, mb + MBOX_CMD, 0x4000 | 0xfffffull << 16);
+    qtest_writel(r->qts, mb + MBOX_CTRL, 1);
+}
+
+/* Sanitize (background), reset, time passes: the old timer fires with
+ * bg.runtime 0, assert(cci->bg.runtime > 0). */
+static void bug_reset_in_background(Rig *r)
+{
+    QDict *resp;
+
+    g_assert_cmphex(mbox_exec(r, dev_by_sn(r, SN_MEM1), 0x4400, NULL, 0),
+                    ==, 0x0001 /* Background Command Started */);
+    resp = qtest_qmp(r->qts, "{'execute': 'system_reset'}");
+    qobject_unref(resp);
+    qtest_qmp_eventwait(r->qts, "RESET");
+    qtest_clock_step(r->qts, 30 * 1000 * 1000 * 1000ll);
+}
+
+/* Add Dynamic Capacity Response accepting nothing (0 extents) with
+ * nothing offered: NULL dereference. */
+static void bug_dc_response_unoffered(Rig *r)
+{
+    uint8_t pl[8] = { 0 };
+
+    mbox_exec(r, dev_by_sn(r, SN_MEM0), 0x4802, pl, sizeof(pl));
+}
+
+/* Get Timestamp on the switch mailbox CCI: CXL_TYPE3() cast of the
+ * upstream port, QOM assertion. */
+static void bug_swcci_timestamp(Rig *r)
+{
+    mbox_exec(r, dev_by_id(r, SWCCI_VENDOR_ID, SWCCI_DEVICE_ID), 0x0300, NULL,
+              0);
+}
+
+/* Set LSA with no data: assert(offset + size > offset). */
+static void bug_set_lsa_empty(Rig *r)
+{
+    uint8_t pl[8] = { 0 };
+
+    mbox_exec(r, dev_by_sn(r, SN_MEM3), 0x4103, pl, sizeof(pl));
+}
+
+/*
+ * Get LSA of 64 KiB: copied into the 2 KiB payload registers, over what
+ * follows them in the device's state, up to the command table of its
+ * mailbox (struct cxl_cmd: name, handler, input length, effect; 32 bytes).
+ * With the label area holding entries whose handler is 0x4141414141414141
+ * and input length 0, the next Identify calls that address: the guest
+ * sets a function pointer.  The entries' phase against the table is not
+ * known here, so all four 8-byte phases are tried.
+ */
+static void bug_get_lsa_long(Rig *r)
+{
+    Dev *d = dev_by_sn(r, SN_MEM3);
+    uint8_t pl[8 + 2040], entry[32] = { 0 };
+    unsigned int phase, i;
+    uint32_t off;
+
+    memset(entry + 8, 0x41, 8);
+    for (phase = 0; phase < 32; phase += 8) {
+        for (off = 0; off < 64 * 1024; off += 2040) {
+            stl_le_p(pl, off);
+            stl_le_p(pl + 4, 0);
+            for (i = 0; i < 2040; i++) {
+                pl[8 + i] = entry[(off + i + phase) % 32];
+            }
+            g_assert_cmphex(mbox_exec(r, d, 0x4103, pl, sizeof(pl)), ==, 0);
+        }
+        stl_le_p(pl, 0);
+        stl_le_p(pl + 4, 64 * 1024);
+        mbox_exec(r, d, 0x4102, pl, 8);
+        mbox_exec(r, d, 0x0001, NULL, 0);   /* Identify */
+    }
+}
+
+static const StockBug stock_bugs[] = {
+    { "mailbox-byte-store", bug_mbox_byte },
+    { "mailbox-payload-length", bug_mbox_long_payload },
+    { "reset-during-background-command", bug_reset_in_background },
+    { "dc-response-unoffered", bug_dc_response_unoffered },
+    { "switch-cci-timestamp", bug_swcci_timestamp },
+    { "set-lsa-empty", bug_set_lsa_empty },
+    { "get-lsa-long", bug_get_lsa_long },
+};
+
+static void test_stock_bug(const void *opaque)
+{
+    const StockBug *b = opaque;
+    Rig *r;
+
+    if (!getenv("CXLEMU_REGS_STOCK_BUGS")) {
+        g_test_skip("a QEMU bug outside the library; "
+                    "CXLEMU_REGS_STOCK_BUGS=1 runs it");
+        return;
+    }
+    r = rig_boot(&shape_full, 1);
+    b->run(r);
+    rig_free(r);
+}
+
 /* ---- Garbage -------------------------------------------------------------------- */
 
 /* One access of random width at a random (mostly aligned) offset below
@@ -1107,7 +1517,7 @@ static void poke(Rig *r, const Region *g, uint64_t from, uint64_t span,
                  unsigned int max_width)
 {
     unsigned int w = rwidth(r);
-    uint64_t off;
+    uint64_t off, val;
     bool write = chance(r, 75);
 
     while (w > max_width) {
@@ -1120,11 +1530,12 @@ static void poke(Rig *r, const Region *g, uint64_t from, uint64_t span,
     if (!chance(r, 15)) {
         off &= ~(uint64_t)(w - 1);
     }
-    if (stock_bug(r, g, off, w, write)) {
+    val = rval(r, w);
+    if (stock_bug(r, g, off, w, write, &val)) {
         return;
     }
     if (write) {
-        mmio_write(r, g->base + off, w, rval(r, w));
+        mmio_write(r, g->base + off, w, val);
     } else {
         mmio_read(r, g->base + off, w);
     }
@@ -1196,6 +1607,108 @@ static void hdm_garbage(Rig *r, const Region *g)
     }
 }
 
+/* Maybe garbage instead of a good value (@v). */
+static uint64_t spoil(Rig *r, uint64_t v, unsigned int width)
+{
+    return chance(r, 2) ? rval(r, width) : v;
+}
+
+/* Uncommits every decoder of an HDM capability, last first. */
+static void hdm_uncommit_all(Rig *r, uint64_t hdm, unsigned int ndec)
+{
+    unsigned int n;
+
+    for (n = ndec; n-- > 0;) {
+        uint64_t c = hdm + HDM_DEC(n) + DEC_CTRL;
+        uint32_t v = qtest_readl(r->qts, c);
+
+        if (v & CTRL_COMMITTED) {
+            mmio_write(r, c, 4, v & ~CTRL_COMMIT);
+        }
+    }
+}
+
+static void hdm_set(Rig *r, uint64_t hdm, uint64_t base, uint64_t size,
+                    uint32_t ctrl, uint64_t tl)
+{
+    uint64_t d = hdm + HDM_DEC(0);
+
+    mmio_write(r, hdm + HDM_GCTRL, 4, spoil(r, HDM_GCTRL_ENABLE, 4));
+    mmio_write(r, d + DEC_BASE_LO, 8, spoil(r, base, 8));
+    mmio_write(r, d + DEC_SIZE_LO, 8, spoil(r, size, 8));
+    mmio_write(r, d + DEC_TL_LO, 8, spoil(r, tl, 8));
+    mmio_write(r, d + DEC_CTRL, 4, spoil(r, ctrl | CTRL_COMMIT, 4));
+}
+
+static unsigned int ways_to_eiw(unsigned int ways)
+{
+    switch (ways) {
+    case 3: return 8;
+    case 6: return 9;
+    case 12: return 10;
+    default: return ctz32(ways);
+    }
+}
+
+/*
+ * A decoder chain as a driver would program it, from a host bridge that
+ * a window targets down to a device below it, every level's decoder 0,
+ * with a field spoilt now and then.  Random garbage alone hardly ever
+ * makes a route; this makes routes for the window accesses to use (and
+ * for the garbage to break again).
+ */
+static void chain_garbage(Rig *r)
+{
+    unsigned int wi = rn(r, r->nwin);
+    const Win *w = &r->win[wi];
+    uint32_t uid = w->uid[rn(r, w->ways)];
+    Hb *h = hb_by_uid(r, uid);
+    unsigned int eig = ctz32(w->gran) - 8, i, n = 0;
+    uint64_t base = w->base + (uint64_t)w->ways * SZ_256M * rn(r, 4);
+    uint64_t size = (uint64_t)w->ways * SZ_256M;
+    int cand[MAX_DEV], path[8], np = 0, k;
+    Dev *d;
+
+    for (i = 0; i < r->ndev; i++) {
+        if (r->dev[i].hb_uid == uid && r->dev[i].dregs && r->dev[i].hdm) {
+            cand[n++] = i;
+        }
+    }
+    if (!n) {
+        return;
+    }
+    r->hot[wi] = base;
+    /* The device, and the bridges above it (root port first). */
+    for (k = cand[rn(r, n)]; k >= 0 && np < 8; k = r->dev[k].parent) {
+        path[np++] = k;
+    }
+    if (r->trace) {
+        fprintf(stderr, "chain: window %#" PRIx64 " host bridge %u device "
+                "%02x:%02x.%x at %#" PRIx64 "\n", w->base, uid,
+                r->dev[path[0]].bdf >> 8, (r->dev[path[0]].bdf >> 3) & 31,
+                r->dev[path[0]].bdf & 7, base);
+    }
+    if (h->hdm) {
+        hdm_uncommit_all(r, h->base + h->hdm, h->ndec);
+        hdm_set(r, h->base + h->hdm, base, size, CTRL_IW(0) | CTRL_IG(eig),
+                r->dev[path[np - 1]].port);
+    }
+    /* Switch upstream ports decode to the downstream port below. */
+    for (k = np - 2; k >= 1; k--) {
+        d = &r->dev[path[k]];
+        if (d->hdm) {
+            hdm_uncommit_all(r, d->comp + d->hdm, d->ndec);
+            hdm_set(r, d->comp + d->hdm, base, size,
+                    CTRL_IW(0) | CTRL_IG(eig), r->dev[path[k - 1]].port);
+        }
+    }
+    d = &r->dev[path[0]];
+    hdm_uncommit_all(r, d->comp + d->hdm, d->ndec);
+    hdm_set(r, d->comp + d->hdm, base, size,
+            CTRL_IW(ways_to_eiw(w->ways)) | CTRL_IG(eig) | CTRL_HOSTONLY,
+            chance(r, 80) ? 0 : SZ_256M * rn(r, 3));
+}
+
 static void comp_garbage(Rig *r, const Region *g)
 {
     unsigned int c = rn(r, 100);
@@ -1243,9 +1756,15 @@ static uint32_t mbox_len(Rig *r)
 static void mbox_garbage(Rig *r, const Region *g)
 {
     uint64_t mb = g->base + g->mbox;
-    uint16_t op = mbox_opcode(r);
-    uint32_t len = mbox_len(r), fill_len = MIN(len, 256), i;
+    uint16_t op;
+    uint32_t len, fill_len, i;
     uint8_t pl[256];
+
+    do {
+        op = mbox_opcode(r);
+        len = mbox_len(r);
+    } while (!r->stock_bugs && mbox_cmd_stock_bug(g, op | (uint64_t)len << 16));
+    fill_len = MIN(len, 256);
 
     for (i = 0; i < fill_len; i++) {
         switch (rn(r, 4)) {
@@ -1254,15 +1773,24 @@ static void mbox_garbage(Rig *r, const Region *g)
         default: pl[i] = 0; break;
         }
     }
+    if (!r->stock_bugs) {
+        mbox_payload_fix(r, g, op, len, pl, fill_len);
+    }
     if (fill_len) {
         buf_write(r, mb + MBOX_PAYLOAD, pl, fill_len);
     }
     if (r->trace) {
         fprintf(stderr, "mailbox %s opcode %04x len %u\n", g->name, op, len);
     }
+    if (op == 0x4400) {
+        r->media_maybe_off = true;
+    }
     mmio_write(r, mb + MBOX_CMD, 8, op | (uint64_t)len << 16);
     mmio_write(r, mb + MBOX_CTRL, 4, 1 | (chance(r, 20) ? rn(r, 4) << 1 : 0));
-    mmio_read(r, mb + MBOX_STS, 8);
+    if ((mmio_read(r, mb + MBOX_STS, 8) >> 32 & 0xffff) == 0 && op == 0x4802 &&
+        g->sn == r->dc_sn && r->dc_pending) {
+        dc_answered(r);
+    }
     mmio_read(r, mb + MBOX_BG, 8);
     mmio_read(r, mb + MBOX_PAYLOAD + 8 * rn(r, 32), 8);
     r->nmbox++;
@@ -1301,10 +1829,36 @@ static void region_garbage(Rig *r, const Region *g)
 
 /* Window accesses: where random decoders are likely to land, anywhere in
  * the window, just outside it, and blocks crossing interleave units. */
+/*
+ * Whatever the decoders say, a window byte reads back as what was just
+ * written to it (routed) or as 0 (nowhere, or capacity not backed); an
+ * access may be split between the two.  Not while a sanitize may have
+ * disabled the media (reads give random data then).
+ */
+static void check_read_back(Rig *r, uint64_t a, unsigned int width, uint64_t v)
+{
+    uint64_t got = mmio_read(r, a, width);
+    unsigned int b;
+
+    for (b = 0; b < width; b++) {
+        uint8_t gb = got >> (8 * b), vb = v >> (8 * b);
+
+        if (gb != vb && gb != 0) {
+            g_error("window read-back at %#" PRIx64 " (%u bytes): wrote %#"
+                    PRIx64 ", read %#" PRIx64, a, width, v, got);
+        }
+    }
+    r->nchecks++;
+    if (got && got == v) {
+        r->nrouted++;
+    }
+}
+
 static void window_garbage(Rig *r)
 {
     unsigned int i, k, n;
     uint8_t buf[4096];
+    uint64_t a;
 
     for (i = 0; i < r->nwin; i++) {
         const Win *w = &r->win[i];
@@ -1312,33 +1866,147 @@ static void window_garbage(Rig *r)
         n = 8 + rn(r, 24);
         for (k = 0; k < n; k++) {
             unsigned int width = rwidth(r);
-            uint64_t a;
+
+            bool inside = true;
+            uint64_t v;
 
             switch (rn(r, 10)) {
+            case 4: case 5: case 6:
+                if (r->hot[i]) {
+                    a = r->hot[i] + r64(r) % ((uint64_t)w->ways * SZ_256M);
+                    break;
+                }
+                /* fall through */
             case 0: a = w->base + r64(r) % w->size; break;
             case 1: a = w->base + w->size - 1 - rn(r, 64); break;
-            case 2: a = w->base - 1 - rn(r, 64); break;
+            case 2: a = w->base - 1 - rn(r, 64); inside = false; break;
             default: a = w->base + SZ_256M * rn(r, 8) + rn(r, 64 * 1024); break;
             }
-            if (chance(r, 50)) {
-                mmio_write(r, a, width, rval(r, width));
-            } else {
-                mmio_read(r, a, width);
-            }
             r->nwin_ops++;
+            if (chance(r, 50)) {
+                mmio_read(r, a, width);
+                continue;
+            }
+            v = rval(r, width);
+            mmio_write(r, a, width, v);
+            if (inside && !r->media_maybe_off) {
+                check_read_back(r, a, width, v);
+            }
         }
         k = 1 + rn(r, sizeof(buf));
+        a = r->hot[i] && chance(r, 50) ? r->hot[i] : w->base + SZ_256M * rn(r, 4);
+        a += rn(r, 8192);
         if (chance(r, 50)) {
+            uint8_t back[sizeof(buf)];
+
             for (n = 0; n < k; n++) {
                 buf[n] = g_rand_int(r->rnd);
             }
-            buf_write(r, w->base + SZ_256M * rn(r, 4) + rn(r, 8192), buf, k);
+            buf_write(r, a, buf, k);
+            if (r->media_maybe_off) {
+                continue;
+            }
+            /* Across units, devices and paths: each byte is itself or 0. */
+            buf_read(r, a, back, k);
+            for (n = 0; n < k; n++) {
+                if (back[n] != buf[n] && back[n] != 0) {
+                    g_error("window read-back at %#" PRIx64 ": wrote %u "
+                            "bytes, byte %u reads %#x, not %#x", a, k, n,
+                            back[n], buf[n]);
+                }
+            }
         } else {
-            buf_read(r, w->base + SZ_256M * rn(r, 4) + rn(r, 8192), buf, k);
+            buf_read(r, a, buf, k);
         }
     }
     /* The host register area beyond the host bridges' blocks. */
     mmio_write(r, r->host_regs_end + 8 * rn(r, 1024), 4, rval(r, 4));
+}
+
+/* A QMP command whose arguments are JSON text; true when it succeeded. */
+static bool qmp_args(Rig *r, const char *cmd, const char *args)
+{
+    QObject *a = qobject_from_json(args, &error_abort);
+    QDict *resp = qtest_qmp(r->qts, "{'execute': %s, 'arguments': %p}", cmd,
+                            a);
+    bool ok = qdict_haskey(resp, "return");
+
+    if (r->trace) {
+        fprintf(stderr, "%s %s: %s\n", cmd, args, ok ? "ok" : "error");
+    }
+    qobject_unref(resp);
+    return ok;
+}
+
+/*
+ * Dynamic capacity: the host offers extents or asks for them back (QMP,
+ * mostly valid), the guest answers (Add Dynamic Capacity Response with the
+ * offered extents, none, or garbage).  Accepted extents make parts of the
+ * DC partition reachable through whatever decoders are committed.
+ */
+static void dc_garbage(Rig *r, const Shape *s)
+{
+    g_autoptr(GString) ext = g_string_new(NULL);
+    g_autofree char *args = NULL;
+    unsigned int i, n = 1 + rn(r, 3);
+    unsigned int region = chance(r, 95) ? rn(r, DC_REGIONS) : rn(r, 8);
+    uint64_t off[3], len[3];
+    bool release = chance(r, 30);
+    Dev *d;
+
+    for (i = 0; i < n; i++) {
+        off[i] = chance(r, 90) ? DC_BLOCK * rn(r, 64) : r64(r) % DC_REGION;
+        len[i] = chance(r, 90) ? DC_BLOCK * (1 + rn(r, 4)) : 1 + rn(r, 8 * MiB);
+        g_string_append_printf(ext, "%s{\"offset\": %" PRIu64 ", \"len\": %"
+                               PRIu64 "}", i ? ", " : "", off[i], len[i]);
+    }
+    args = g_strdup_printf("{\"path\": \"/machine/peripheral/%s\", "
+                           "\"host-id\": 0, \"%s\": \"prescriptive\", "
+                           "\"region\": %u, \"extents\": [%s]}", s->dc_id,
+                           release ? "removal-policy" : "selection-policy",
+                           region, ext->str);
+    if (qmp_args(r, release ? "cxl-release-dynamic-capacity"
+                            : "cxl-add-dynamic-capacity", args) &&
+        !release && r->dc_pending < DC_GROUPS) {
+        r->dc_group[r->dc_pending].n = n;
+        for (i = 0; i < n; i++) {
+            r->dc_group[r->dc_pending].dpa[i] =
+                s->dc_base + region * DC_REGION + off[i];
+            r->dc_group[r->dc_pending].len[i] = len[i];
+        }
+        r->dc_pending++;
+    }
+    r->ndc++;
+    if (!r->dc_pending || chance(r, 30)) {
+        return;
+    }
+    /* The guest answers the oldest offer. */
+    d = dev_by_sn(r, s->dc_sn);
+    {
+        uint8_t pl[8 + 3 * 24] = { 0 };
+        unsigned int k = 0, c = rn(r, 10);
+
+        if (c < 6) {            /* what was offered, or a part of it */
+            k = c < 4 ? r->dc_group[0].n : 1;
+            for (i = 0; i < k; i++) {
+                stq_le_p(pl + 8 + 24 * i, r->dc_group[0].dpa[i]);
+                stq_le_p(pl + 16 + 24 * i, r->dc_group[0].len[i]);
+            }
+        } else if (c < 8) {     /* garbage */
+            k = 1 + rn(r, 3);
+            for (i = 0; i < k; i++) {
+                stq_le_p(pl + 8 + 24 * i, chance(r, 50) ?
+                         s->dc_base + DC_BLOCK * rn(r, 256) : r64(r));
+                stq_le_p(pl + 16 + 24 * i, chance(r, 50) ?
+                         DC_BLOCK * rn(r, 4) : r64(r));
+            }
+        }                       /* else: none accepted */
+        stl_le_p(pl, k);
+        if (mbox_exec(r, d, 0x4802, pl, 8 + 24 * k) == 0) {
+            dc_answered(r);
+        }
+        r->nmbox++;
+    }
 }
 
 static void system_reset(Rig *r)
@@ -1357,6 +2025,7 @@ static void system_reset(Rig *r)
      */
     if (!r->stock_bugs) {
         qtest_clock_step(r->qts, 30 * 1000 * 1000 * 1000ll);
+        r->media_maybe_off = false;
     }
     if (r->trace) {
         fprintf(stderr, "system_reset\n");
@@ -1383,8 +2052,8 @@ static void fuzz(const void *opaque)
     uint32_t seed = env_u32("CXLEMU_REGS_SEED",
                             g_test_rand_int() ^ g_str_hash(s->name));
     Rig *r = rig_boot(s, seed);
-    uint32_t rounds = env_u32("CXLEMU_REGS_ROUNDS", 24 + rn(r, 17));
-    gint64 budget = (gint64)env_u32("CXLEMU_REGS_SECONDS", 6) * G_USEC_PER_SEC;
+    uint32_t rounds = env_u32("CXLEMU_REGS_ROUNDS", 40 + rn(r, 41));
+    gint64 budget = (gint64)env_u32("CXLEMU_REGS_SECONDS", 5) * G_USEC_PER_SEC;
     gint64 start = g_get_monotonic_time();
     uint32_t round;
     unsigned int i, k;
@@ -1411,10 +2080,21 @@ static void fuzz(const void *opaque)
         if (chance(r, 30)) {
             int64_t ns = rn(r, 3) * 1000 * 1000 * 1000ll + rn(r, 1000 * 1000);
 
+            /* Now and then long enough for any sanitize to end. */
+            if (chance(r, 30)) {
+                ns = 30 * 1000 * 1000 * 1000ll;
+                r->media_maybe_off = false;
+            }
             if (r->trace) {
                 fprintf(stderr, "clock_step %" PRId64 "\n", ns);
             }
             qtest_clock_step(r->qts, ns);
+        }
+        if (s->dc_id && chance(r, 40)) {
+            dc_garbage(r, s);
+        }
+        for (k = rn(r, 4); k > 0; k--) {
+            chain_garbage(r);
         }
         window_garbage(r);
         g_assert(qtest_probe_child(r->qts));
@@ -1423,14 +2103,17 @@ static void fuzz(const void *opaque)
         }
     }
     g_test_message("%lu accesses (%lu mailbox commands, %lu window "
-                   "accesses), %lu resets in %.1f s", r->nops, r->nmbox,
-                   r->nwin_ops, r->nresets,
+                   "accesses, %lu read back, %lu of them routed, %lu DC "
+                   "offers), %lu resets in %.1f s", r->nops, r->nmbox,
+                   r->nwin_ops, r->nchecks, r->nrouted, r->ndc, r->nresets,
                    (g_get_monotonic_time() - start) / 1e6);
     rig_free(r);
 }
 
 int main(int argc, char **argv)
 {
+    unsigned int i;
+
     g_test_init(&argc, &argv, NULL);
 
     qtest_add_func("/cxlemu/decode/1way-full", test_decode_1way_full);
@@ -1439,9 +2122,16 @@ int main(int argc, char **argv)
     qtest_add_func("/cxlemu/decode/1way-passthrough-hdm",
                    test_decode_1way_passthrough_hdm);
     qtest_add_func("/cxlemu/decode/2way", test_decode_2way);
+    qtest_add_func("/cxlemu/decode/dynamic-capacity", test_decode_dc);
     qtest_add_data_func("/cxlemu/garbage/full", &shape_full, fuzz);
     qtest_add_data_func("/cxlemu/garbage/passthrough", &shape_passthrough,
                         fuzz);
     qtest_add_data_func("/cxlemu/garbage/deep", &shape_deep, fuzz);
+    for (i = 0; i < G_N_ELEMENTS(stock_bugs); i++) {
+        g_autofree char *path = g_strdup_printf("/cxlemu/qemu-bug/%s",
+                                                stock_bugs[i].name);
+
+        qtest_add_data_func(path, &stock_bugs[i], test_stock_bug);
+    }
     return g_test_run();
 }
