@@ -159,7 +159,7 @@ typedef struct Dev {
     uint32_t mbox;           /* primary mailbox in the block; 0: none */
 } Dev;
 
-enum region_kind { RK_COMP, RK_DEVREGS, RK_CONFIG, RK_OTHER };
+enum region_kind { RK_COMP, RK_DEVREGS, RK_CONFIG };
 
 typedef struct Region {
     enum region_kind kind;
@@ -209,7 +209,6 @@ typedef struct Shape {
     uint64_t dc_sn;
     uint64_t dc_base;
 } Shape;
-
 
 /* ---- Shapes -------------------------------------------------------------- */
 
@@ -1484,6 +1483,27 @@ static void bug_get_lsa_long(Rig *r)
     }
 }
 
+/*
+ * 127 poison records (Inject Poison, 4301h, 256 allowed), then Get Poison
+ * List (4300h) over them: cmd_media_get_poison_list() sizes its output as
+ * 32 + 16 x 127 = 2064 bytes, over the 2 KiB payload, and
+ * assert(out_pl_len <= CXL_MAILBOX_MAX_PAYLOAD_SIZE) fails.
+ */
+static void bug_poison_list_full(Rig *r)
+{
+    Dev *d = dev_by_sn(r, SN_MEM1);
+    uint8_t pl[16];
+    unsigned int i;
+
+    for (i = 0; i < 127; i++) {
+        stq_le_p(pl, 64 * i);
+        g_assert_cmphex(mbox_exec(r, d, 0x4301, pl, 8), ==, 0);
+    }
+    stq_le_p(pl, 0);
+    stq_le_p(pl + 8, SZ_256M / 64);
+    mbox_exec(r, d, 0x4300, pl, 16);
+}
+
 static const StockBug stock_bugs[] = {
     { "mailbox-byte-store", bug_mbox_byte },
     { "mailbox-payload-length", bug_mbox_long_payload },
@@ -1492,6 +1512,7 @@ static const StockBug stock_bugs[] = {
     { "switch-cci-timestamp", bug_swcci_timestamp },
     { "set-lsa-empty", bug_set_lsa_empty },
     { "get-lsa-long", bug_get_lsa_long },
+    { "poison-list-full", bug_poison_list_full },
 };
 
 static void test_stock_bug(const void *opaque)
@@ -1823,7 +1844,6 @@ static void region_garbage(Rig *r, const Region *g)
     case RK_COMP: comp_garbage(r, g); break;
     case RK_DEVREGS: devregs_garbage(r, g); break;
     case RK_CONFIG: config_garbage(r, g); break;
-    default: poke(r, g, 0, g->size, 8); break;
     }
 }
 
@@ -1832,7 +1852,9 @@ static void region_garbage(Rig *r, const Region *g)
 /*
  * Whatever the decoders say, a window byte reads back as what was just
  * written to it (routed) or as 0 (nowhere, or capacity not backed); an
- * access may be split between the two.  Not while a sanitize may have
+ * access may be split between the two.  (The bytes of one access are
+ * less than an interleave unit apart, so no two of them can share device
+ * memory, however wrong the decoders.)  Not while a sanitize may have
  * disabled the media (reads give random data then).
  */
 static void check_read_back(Rig *r, uint64_t a, unsigned int width, uint64_t v)
@@ -1896,25 +1918,17 @@ static void window_garbage(Rig *r)
         k = 1 + rn(r, sizeof(buf));
         a = r->hot[i] && chance(r, 50) ? r->hot[i] : w->base + SZ_256M * rn(r, 4);
         a += rn(r, 8192);
+        /*
+         * No read-back check here: with decoders programmed wrong, units
+         * of one block may share device memory (a device decoder with
+         * more ways or a coarser granularity than its share of the window
+         * drops address bits that tell them apart), as on hardware.
+         */
         if (chance(r, 50)) {
-            uint8_t back[sizeof(buf)];
-
             for (n = 0; n < k; n++) {
                 buf[n] = g_rand_int(r->rnd);
             }
             buf_write(r, a, buf, k);
-            if (r->media_maybe_off) {
-                continue;
-            }
-            /* Across units, devices and paths: each byte is itself or 0. */
-            buf_read(r, a, back, k);
-            for (n = 0; n < k; n++) {
-                if (back[n] != buf[n] && back[n] != 0) {
-                    g_error("window read-back at %#" PRIx64 ": wrote %u "
-                            "bytes, byte %u reads %#x, not %#x", a, k, n,
-                            back[n], buf[n]);
-                }
-            }
         } else {
             buf_read(r, a, buf, k);
         }
