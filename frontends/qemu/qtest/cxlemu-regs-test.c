@@ -29,9 +29,13 @@
  * reads the data back, and checks that it survives an uncommit and a new
  * commit while nothing reaches the memory in between.
  *
- * Accesses that crash QEMU's own CXL code (not the library's) are left
- * out: see stock_bug(), mbox_cmd_stock_bug(), mbox_payload_fix() and
- * system_reset().
+ * Accesses that crash or corrupt QEMU's own CXL code (the mailbox and the
+ * device registers, not the library's) are left out: see stock_bug(),
+ * mbox_cmd_stock_bug(), mbox_payload_fix() and system_reset().  The
+ * /cxlemu/qemu-bug/ cases show each with the shortest guest sequence and
+ * fail while the bug is there (skipped unless CXLEMU_REGS_STOCK_BUGS is
+ * set).  Under AddressSanitizer, run with ASAN_OPTIONS=detect_leaks=0:
+ * every reset leaks the mailboxes' background timers (cxl_init_cci()).
  *
  * Environment:
  *   CXLEMU_REGS_SEED=N        seed (default: from GLib's test seed; printed)
@@ -40,7 +44,8 @@
  *   CXLEMU_REGS_TRACE=1       print every access (to find the one that
  *                             kills QEMU)
  *   CXLEMU_REGS_STOCK_BUGS=1  also make the accesses that crash QEMU's own
- *                             code (see stock_bug()); QEMU dies then
+ *                             code (QEMU dies then), and run the
+ *                             /cxlemu/qemu-bug/ cases
  */
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
@@ -437,8 +442,10 @@ static bool mbox_cmd_stock_bug(const Region *g, uint64_t cmd)
     /*
      * mailbox_reg_write(): on the doorbell, g_memdup2(pl, len_in) copies
      * Payload Length bytes from the payload registers, which hold 2 KiB:
-     * a longer length reads up to 1 MiB past them (heap over-read; the
-     * copy reaches variable-length commands, e.g. Set LSA stores it).
+     * a longer length reads up to 1 MiB past them, through the device's
+     * state (the mailbox command tables: host pointers); variable-length
+     * commands take the copy, Set LSA stores it where Get LSA shows it to
+     * the guest (see bug_mbox_long_payload()).
      */
     if (len > MBOX_PAYLOAD_MAX) {
         return true;
@@ -480,16 +487,24 @@ static void mbox_payload_fix(Rig *r, const Region *g, uint16_t op,
      * cxl_extents_contains_dpa_range() copes.)
      */
     if (op == 0x4802 && r->dc_sn && g->sn == r->dc_sn && !r->dc_pending &&
-        len >= 8 &&
-        n >= 4 && ldl_le_p(pl) == 0) {
+        len >= 8 && n >= 4 && ldl_le_p(pl) == 0) {
         stl_le_p(pl, 1 + rn(r, 3));
+    }
+    /*
+     * cmd_get_physical_port_state() (Get Physical Port State, 5101h, the
+     * switch CCI) reads Number of Ports port IDs without checking that the
+     * payload holds them: heap over-read of the input copy
+     * (AddressSanitizer).
+     */
+    if (op == 0x5101 && n >= 1 && pl[0] > len - 1) {
+        pl[0] = len - 1;
     }
     /*
      * cmd_ccls_get_lsa() (Get LSA, 4102h) checks Offset + Length against
      * the LSA size only, then copies Length bytes into the 2 KiB payload
-     * registers: a Length above 2 KiB overflows them (heap buffer overflow,
-     * up to the LSA size, here 1 MiB); Length 0 fails the assertion in
-     * validate_lsa_access().
+     * registers: a Length above 2 KiB writes over the device state that
+     * follows, up to the mailbox command table (see bug_get_lsa_long());
+     * Length 0 fails the assertion in validate_lsa_access().
      */
     if (op == 0x4102 && len == 8 && n >= 8) {
         uint32_t l = ldl_le_p(pl + 4);
@@ -1400,15 +1415,47 @@ static void bug_mbox_byte(Rig *r)
     qtest_writeb(r->qts, d->dregs + d->mbox + MBOX_CTRL, 0);
 }
 
-/* Payload Length 1 MiB - 1 (Identify): g_memdup2() reads 1 MiB from the
- * 2 KiB payload registers.  Heap over-read (AddressSanitizer). */
+/*
+ * Set LSA (4103h) with a Payload Length of 64 KiB + 8: the doorbell's
+ * g_memdup2() copies 64 KiB from the 2 KiB payload registers, that is
+ * also from the device state that follows them (inside the same object,
+ * so AddressSanitizer does not see it), and Set LSA stores it in the
+ * label area, where Get LSA shows it to the guest: host pointers
+ * (the mailbox command table) among them.  The command should fail and
+ * leave the label area as it was (zero).
+ */
 static void bug_mbox_long_payload(Rig *r)
 {
-    Dev *d = dev_by_sn(r, SN_MEM1);
+    Dev *d = dev_by_sn(r, SN_MEM3);
     uint64_t mb = d->dregs + d->mbox;
+    uint8_t pl[8] = { 0 }, out[2048];
+    uint32_t off, i, nonzero = 0, pointers = 0;
+    uint64_t pointer = 0;
 
-    qtest_writeq(r->qts, mb + MBOX_CMD, 0x4000 | 0xfffffull << 16);
+    qtest_memwrite(r->qts, mb + MBOX_PAYLOAD, pl, sizeof(pl));
+    qtest_writeq(r->qts, mb + MBOX_CMD, 0x4103 | (8 + 64 * 1024ull) << 16);
     qtest_writel(r->qts, mb + MBOX_CTRL, 1);
+    for (off = 0; off < 64 * 1024; off += sizeof(out)) {
+        stl_le_p(pl, off);
+        stl_le_p(pl + 4, sizeof(out));
+        g_assert_cmphex(mbox_exec(r, d, 0x4102, pl, sizeof(pl)), ==, 0);
+        qtest_memread(r->qts, mb + MBOX_PAYLOAD, out, sizeof(out));
+        for (i = 0; i < sizeof(out); i += 8) {
+            uint64_t v = ldq_le_p(out + i);
+
+            nonzero += v != 0;
+            /* x86-64 user space: executable and heap addresses */
+            if (v >> 40 >= 0x55 && v >> 40 <= 0x7f) {
+                pointer = pointer ? pointer : v;
+                pointers++;
+            }
+        }
+    }
+    if (nonzero) {
+        g_error("Set LSA stored QEMU memory from beyond the mailbox payload: "
+                "%u nonzero qwords in the label area, %u of them host "
+                "pointers (first %#" PRIx64 ")", nonzero, pointers, pointer);
+    }
 }
 
 /* Sanitize (background), reset, time passes: the old timer fires with
@@ -1504,6 +1551,48 @@ static void bug_poison_list_full(Rig *r)
     mbox_exec(r, d, 0x4300, pl, 16);
 }
 
+/* Get Physical Port State for 100 ports (as many as the output holds)
+ * with none in the payload: reads past the input (AddressSanitizer:
+ * heap-buffer-overflow). */
+static void bug_port_state_short(Rig *r)
+{
+    uint8_t pl[1] = { 100 };
+
+    mbox_exec(r, dev_by_id(r, SWCCI_VENDOR_ID, SWCCI_DEVICE_ID), 0x5101, pl,
+              sizeof(pl));
+}
+
+/*
+ * A store to the (read-only) Mailbox Capabilities register with bits 3:2
+ * set: cxl_dev_media_disabled() takes them for the media status, and the
+ * device's memory reads random from then on (through per-access routing:
+ * window 1, 2 ways at 256 B, mem1 and mem3).
+ */
+static void bug_mbox_cap_media(Rig *r)
+{
+    Hb *h0 = hb_by_uid(r, HB0_BUS), *h1 = hb_by_uid(r, HB1_BUS);
+    Dev *m1 = dev_by_sn(r, SN_MEM1), *m3 = dev_by_sn(r, SN_MEM3);
+    const Win *w = &r->win[1];
+    uint8_t want[4096], got[4096];
+
+    dec_program(r, h0->base + h0->hdm, 0, w->base, 2 * SZ_256M, 0, 1);
+    dec_program(r, h1->base + h1->hdm, 0, w->base, 2 * SZ_256M, 0, 1);
+    dec_program(r, m1->comp + m1->hdm, 0, w->base, 2 * SZ_256M,
+                CTRL_IW(1) | CTRL_HOSTONLY, 0);
+    dec_program(r, m3->comp + m3->hdm, 0, w->base, 2 * SZ_256M,
+                CTRL_IW(1) | CTRL_HOSTONLY, 0);
+    fill(want, sizeof(want), w->base, 7);
+    qtest_memwrite(r->qts, w->base, want, sizeof(want));
+    qtest_memread(r->qts, w->base, got, sizeof(got));
+    g_assert(!memcmp(got, want, sizeof(want)));
+    qtest_writel(r->qts, m1->dregs + m1->mbox + MBOX_CAP, 0xffffffff);
+    qtest_memread(r->qts, w->base, got, sizeof(got));
+    if (memcmp(got, want, sizeof(want))) {
+        g_error("after a store to the Mailbox Capabilities register, "
+                "mem1's memory reads random");
+    }
+}
+
 static const StockBug stock_bugs[] = {
     { "mailbox-byte-store", bug_mbox_byte },
     { "mailbox-payload-length", bug_mbox_long_payload },
@@ -1513,6 +1602,8 @@ static const StockBug stock_bugs[] = {
     { "set-lsa-empty", bug_set_lsa_empty },
     { "get-lsa-long", bug_get_lsa_long },
     { "poison-list-full", bug_poison_list_full },
+    { "port-state-short", bug_port_state_short },
+    { "mailbox-capabilities-media", bug_mbox_cap_media },
 };
 
 static void test_stock_bug(const void *opaque)
