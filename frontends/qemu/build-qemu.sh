@@ -153,7 +153,8 @@ if [ "$variant" = cxlemu ]; then
 	san=none
 	[ "$asan" -eq 0 ] || san=address,undefined
 	if [ -d "$lb" ]; then
-		meson setup --reconfigure "$lb" "$top" -Db_sanitize=$san >/dev/null
+		meson setup --reconfigure "$lb" "$top" -Db_sanitize=$san \
+			-Db_lundef=false >/dev/null
 	else
 		meson setup "$lb" "$top" --prefix="$prefix" --libdir=lib \
 			-Dbuildtype=release -Dtests=disabled -Dcli=disabled \
