@@ -2,6 +2,7 @@
 # Builds QEMU with the libcxlemu front-end (or, with --stock, the same QEMU
 # without it, for comparisons), from Debian's source package:
 #   frontends/qemu/build-qemu.sh [--stock] [--arch x86_64|aarch64]... [--tests]
+#                                [--asan] [-j N]
 # 1. installs the build dependencies (Debian packages);
 # 2. takes meson >= 1.5 from Debian trixie unpacked into the cache (QEMU 10
 #    needs it; the system's meson is left alone);
@@ -13,6 +14,9 @@
 # 5. builds and installs libcxlemu (static) into a private prefix found by
 #    QEMU's configure through pkg-config (-Dcxlemu=enabled);
 # 6. configures and builds with ccache.
+# --asan builds QEMU and the library with AddressSanitizer and
+# UndefinedBehaviorSanitizer (for the qtests; slow): give it its own
+# CXLEMU_QEMU_WORK, or every switch between the two rebuilds everything.
 # Everything lives under ${XDG_CACHE_HOME:-~/.cache}/libcxlemu/qemu (trees
 # and builds under $CXLEMU_QEMU_WORK when set); nothing of QEMU enters the
 # repository.  Prints the directory of the binaries.
@@ -25,14 +29,16 @@ top=$(cd "$here/../.." && pwd)
 variant=cxlemu
 arches=""
 tests=0
+asan=0
 jobs=$(nproc)
 while [ $# -gt 0 ]; do
 	case $1 in
 	--stock) variant=stock ;;
 	--arch) shift; arches="$arches $1" ;;
 	--tests) tests=1 ;;
+	--asan) asan=1 ;;
 	-j) shift; jobs=$1 ;;
-	*) echo "usage: $0 [--stock] [--arch x86_64|aarch64]... [--tests] [-j N]" >&2; exit 2 ;;
+	*) echo "usage: $0 [--stock] [--arch x86_64|aarch64]... [--tests] [--asan] [-j N]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -143,12 +149,16 @@ extra=""
 if [ "$variant" = cxlemu ]; then
 	lb=$work/libcxlemu-build
 	prefix=$work/libcxlemu
+	# Sanitized QEMU links a sanitized library (errors in it show too).
+	san=none
+	[ "$asan" -eq 0 ] || san=address,undefined
 	if [ -d "$lb" ]; then
-		meson setup --reconfigure "$lb" "$top" >/dev/null
+		meson setup --reconfigure "$lb" "$top" -Db_sanitize=$san \
+			-Db_lundef=false >/dev/null
 	else
 		meson setup "$lb" "$top" --prefix="$prefix" --libdir=lib \
 			-Dbuildtype=release -Dtests=disabled -Dcli=disabled \
-			-Ddocs=disabled >/dev/null
+			-Ddocs=disabled -Db_sanitize=$san -Db_lundef=false >/dev/null
 	fi
 	ninja -C "$lb" -j "$jobs" install >/dev/null
 	export PKG_CONFIG_PATH="$prefix/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
@@ -160,6 +170,7 @@ build=$work/build-$variant
 conf="--target-list=$targets --without-default-features --enable-fdt=system \
 	--disable-docs --disable-download --disable-install-blobs \
 	--python=/usr/bin/python3 $extra"
+[ "$asan" -eq 0 ] || conf="$conf --enable-asan --enable-ubsan"
 mkdir -p "$build"
 export PATH="/usr/lib/ccache:$PATH"
 if [ "$(cat "$build/.cxlemu-conf" 2>/dev/null)" != "$conf" ] || [ ! -f "$build/build.ninja" ]; then

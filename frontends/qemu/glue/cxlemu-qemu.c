@@ -62,6 +62,7 @@
 #include <cxlemu/cxlemu.h>
 
 #define TYPE_CXLEMU_IOMMU_MR "cxlemu-iommu-memory-region"
+#define TYPE_CXLEMU_SUB "cxlemu-window-subregion"
 
 /* Components a machine may have (host bridges, ports, switches, devices,
  * hot-plugged ones included). */
@@ -114,9 +115,15 @@ typedef struct CxlemuComp {
     uint32_t hdm_offset;     /* of the HDM capability in the library's block */
 } CxlemuComp;
 
-/* A subregion laid over a window by path (a) or (b). */
+/*
+ * A subregion laid over a window by path (a) or (b).  It is a QOM object
+ * of its own, the owner of its memory region: flat views and dispatch
+ * tables hold references to a region's owner (memory_region_ref()), so
+ * the region stays valid until the last of them is gone, however long
+ * after the window was laid out again.
+ */
 typedef struct CxlemuSub {
-    struct rcu_head rcu;
+    Object parent_obj;
     bool iommu;
     union {
         MemoryRegion alias;
@@ -486,10 +493,17 @@ static const TypeInfo cxlemu_region_info = {
     },
 };
 
+static const TypeInfo cxlemu_sub_info = {
+    .name = TYPE_CXLEMU_SUB,
+    .parent = TYPE_OBJECT,
+    .instance_size = sizeof(CxlemuSub),
+};
+
 static void cxlemu_register_types(void)
 {
     type_register_static(&cxlemu_iommu_mr_info);
     type_register_static(&cxlemu_region_info);
+    type_register_static(&cxlemu_sub_info);
 }
 
 type_init(cxlemu_register_types)
@@ -528,9 +542,13 @@ static const MemoryRegionOps dc_gate_ops = {
 
 /* ---- Choosing the paths -------------------------------------------------- */
 
-static void sub_free(CxlemuSub *s)
+static CxlemuSub *sub_new(CxlemuWindow *w, uint64_t hpa)
 {
-    g_free(s);
+    CxlemuSub *s = (CxlemuSub *)object_new(TYPE_CXLEMU_SUB);
+
+    s->w = w;
+    s->hpa = hpa;
+    return s;
 }
 
 static void window_clear(CxlemuWindow *w)
@@ -543,9 +561,12 @@ static void window_clear(CxlemuWindow *w)
                                       &s->u.alias;
 
         memory_region_del_subregion(&w->fw->mr, mr);
-        object_unparent(OBJECT(mr));
-        /* vCPUs may still be inside the old flat view. */
-        call_rcu(s, sub_free, rcu);
+        /* The old flat view (vCPUs may still be inside it) and its
+         * dispatch tables hold the rest; the region is finalized with
+         * the subregion when they are destroyed, after an RCU grace
+         * period.  (Freeing it from our own call_rcu() callback, queued
+         * before theirs, let them read it after it was freed.) */
+        object_unref(OBJECT(s));
     }
     g_ptr_array_set_size(w->subs, 0);
     w->nlinear = w->niommu = 0;
@@ -573,11 +594,9 @@ static void map_linear(CxlemuWindow *w, const struct cxlemu_route_extent *x)
         off = x->dpa + done - p->dpa;
         n = MIN(x->size - done, p->size - off);
         if (p->kind != PART_DC) {
-            s = g_new0(CxlemuSub, 1);
-            s->w = w;
-            s->hpa = x->base + done;
-            memory_region_init_alias(&s->u.alias, OBJECT(qdev_get_machine()),
-                                     "cxlemu-linear", p->mr, off, n);
+            s = sub_new(w, x->base + done);
+            memory_region_init_alias(&s->u.alias, OBJECT(s), "cxlemu-linear",
+                                     p->mr, off, n);
             memory_region_add_subregion_overlap(&w->fw->mr,
                                                 s->hpa - w->fw->base,
                                                 &s->u.alias, 1);
@@ -594,14 +613,12 @@ static void map_linear(CxlemuWindow *w, const struct cxlemu_route_extent *x)
 /* Path (b) for one extent interleaved at a page or more. */
 static void map_translated(CxlemuWindow *w, const struct cxlemu_route_extent *x)
 {
-    CxlemuSub *s = g_new0(CxlemuSub, 1);
+    CxlemuSub *s = sub_new(w, x->base);
 
     s->iommu = true;
-    s->w = w;
-    s->hpa = x->base;
     s->unit = x->unit;
     memory_region_init_iommu(&s->u.iommu_mr, sizeof(s->u.iommu_mr),
-                             TYPE_CXLEMU_IOMMU_MR, OBJECT(qdev_get_machine()),
+                             TYPE_CXLEMU_IOMMU_MR, OBJECT(s),
                              "cxlemu-translated", x->size);
     memory_region_add_subregion_overlap(&w->fw->mr, x->base - w->fw->base,
                                         MEMORY_REGION(&s->u.iommu_mr), 1);
