@@ -105,6 +105,7 @@ struct CxlemuEndpoint {
     CxlemuPart part[3];
     /* The device's state behind its mailbox, and the PCI mailbox CCI. */
     struct cxlemu_memdev *md;
+    struct cxlemu_memdev_config mc; /* as created: DC region bases */
     CxlemuCci mbox;
 };
 
@@ -228,11 +229,11 @@ static MemTxResult ep_access(CxlemuEndpoint *e, uint64_t dpa, uint8_t *buf,
     }
     off = dpa - p->dpa;
     if (p->kind == PART_DC) {
-        /* QEMU's extent lists change under the BQL; windows run without
-         * it (lockless_io). */
+        /* The library's extent lists change under the BQL (mailbox, QMP);
+         * windows run without it (lockless_io). */
         BQL_LOCK_GUARD();
 
-        if (!ct3_test_region_block_backed(e->ct3d, dpa, len)) {
+        if (!cxlemu_memdev_dc_backed(e->md, dpa, len)) {
             return MEMTX_ERROR;
         }
     }
@@ -893,6 +894,7 @@ static bool add_mailbox(CxlemuEndpoint *e, Error **errp)
             .media_write = media_write,
             .opaque = e,
         };
+        e->mc = mc;
         rc = cxlemu_memdev_new(m->ctx, &mc, &e->md);
     }
     if (!rc) {
@@ -1210,6 +1212,43 @@ bool cxlemu_qemu_inject_gen_media(CXLType3Dev *ct3d, int log, uint8_t flags,
     if (rc) {
         error_setg(errp, "cannot add the General Media event: %s",
                    cxlemu_strerror(rc));
+    }
+    return true;
+}
+
+/* QMP cxl-add-dynamic-capacity / cxl-release-dynamic-capacity (prescriptive):
+ * extents are offsets into DC region @region. */
+bool cxlemu_qemu_dc_change(CXLType3Dev *ct3d, bool add, uint16_t host_id,
+                           uint8_t region, CxlDynamicCapacityExtentList *list,
+                           Error **errp)
+{
+    CxlemuEndpoint *e = ct3d_ep(ct3d);
+    g_autofree struct cxlemu_dc_extent *ext = NULL;
+    CxlDynamicCapacityExtentList *it;
+    uint32_t n = 0;
+    int rc;
+
+    if (!e) {
+        return false;
+    }
+    if (region >= e->mc.dc_nregions) {
+        error_setg(errp, "no dynamic capacity region %u", region);
+        return true;
+    }
+    for (it = list; it; it = it->next) {
+        n++;
+    }
+    ext = g_new0(struct cxlemu_dc_extent, MAX(n, 1));
+    n = 0;
+    for (it = list; it; it = it->next, n++) {
+        ext[n].dpa = e->mc.dc[region].base + it->value->offset;
+        ext[n].len = it->value->len;
+    }
+    rc = add ? cxlemu_memdev_dc_add(e->md, host_id, region, ext, n) :
+               cxlemu_memdev_dc_release(e->md, host_id, region, ext, n, false);
+    if (rc) {
+        error_setg(errp, "dynamic capacity %s refused: %s",
+                   add ? "add" : "release", cxlemu_strerror(rc));
     }
     return true;
 }

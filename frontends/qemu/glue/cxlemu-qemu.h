@@ -12,6 +12,7 @@
 #include "exec/hwaddr.h"
 #include "hw/cxl/cxl.h"
 #include "hw/acpi/bios-linker-loader.h"
+#include "qapi/qapi-types-cxl.h"
 
 /*
  * Machine init done (after the windows' targets are linked): mirrors the
@@ -72,6 +73,12 @@ bool cxlemu_qemu_inject_gen_media(CXLType3Dev *ct3d, int log, uint8_t flags,
                                   bool has_rank, uint8_t rank,
                                   bool has_device, uint32_t device,
                                   const char *component_id, Error **errp);
+
+/* QMP dynamic capacity add / release (prescriptive) on a device the
+ * library runs; true when handled (errors in @errp). */
+bool cxlemu_qemu_dc_change(CXLType3Dev *ct3d, bool add, uint16_t host_id,
+                           uint8_t region, CxlDynamicCapacityExtentList *list,
+                           Error **errp);
 
 /* cxl-type3 hot-plug after setup (realize / unrealize). */
 void cxlemu_qemu_type3_plugged(CXLType3Dev *ct3d);
