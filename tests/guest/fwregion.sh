@@ -9,25 +9,8 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/host-lib.sh"
-qemu=${QEMU:-$cache/qemu/build-cxlemu/qemu-system-x86_64}
-image=""
-timeout=120
-die() { echo "fwregion: $*" >&2; exit 2; }
-while [ $# -gt 0 ]; do
-	case $1 in
-	--qemu) qemu=${2:?}; shift 2 ;;
-	--image) image=${2:?}; shift 2 ;;
-	--timeout) timeout=${2:?}; shift 2 ;;
-	*) die "unknown argument '$1'" ;;
-	esac
-done
-[ -x "$qemu" ] || die "no QEMU at '$qemu' (--qemu PATH or QEMU=PATH)"
-if [ -z "$image" ]; then
-	image=$cache/guest/image-x86_64
-	"$here/mkimage.sh" --arch x86_64 "$image"
-fi
-hostmem=$(build_host_cxlmem) || die "cannot build cxlmem for the host"
-work=$(mktemp -d /dev/shm/cxlemu-fwregion.XXXXXX)
+guest_setup fwregion 120 "$@"
+hostmem=$(build_host_cxlmem) || { echo "fwregion: cannot build cxlmem for the host" >&2; exit 2; }
 trap 'rm -rf "$work"' EXIT
 seed=$((RANDOM + 1))
 # shellcheck disable=SC2054 # QEMU options are comma lists

@@ -64,3 +64,44 @@ build_cxlmem() {
 build_host_cxlmem() {
 	build_cxlmem cxlmem-host gcc
 }
+
+# guest_setup NAME TIMEOUT "$@": what every single-scenario guest test
+# (mailbox.sh, fwregion.sh, hotplug.sh, switchcci.sh) starts with: its
+# options (--qemu PATH, default $QEMU or the front-end build; --image DIR,
+# default the image mkimage.sh keeps up to date; --timeout SECONDS), then a
+# work directory in /dev/shm.  Sets qemu, image, timeout and work.
+guest_setup() {
+	local name=$1
+	timeout=$2
+	shift 2
+	qemu=${QEMU:-$cache/qemu/build-cxlemu/qemu-system-x86_64}
+	image=""
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--qemu) qemu=${2:?}; shift 2 ;;
+		--image) image=${2:?}; shift 2 ;;
+		--timeout) timeout=${2:?}; shift 2 ;;
+		*) echo "$name: unknown argument '$1'" >&2; exit 2 ;;
+		esac
+	done
+	if [ ! -x "$qemu" ]; then
+		echo "$name: no QEMU at '$qemu' (--qemu PATH or QEMU=PATH)" >&2
+		exit 2
+	fi
+	if [ -z "$image" ]; then
+		image=$cache/guest/image-x86_64
+		"$here/mkimage.sh" --arch x86_64 "$image"
+	fi
+	work=$(mktemp -d "/dev/shm/cxlemu-$name.XXXXXX")
+}
+
+# library_in_charge QEMU_LOG: QEMU traced cxlemu_setup and did not fall back
+# to its own CXL emulation (prints HOST-OK / HOST-FAIL, returns 0 / 1).
+library_in_charge() {
+	if grep -q '^cxlemu_setup' "$1" && ! grep -q 'falling back' "$1"; then
+		echo "HOST-OK libcxlemu runs the machine"
+	else
+		echo "HOST-FAIL libcxlemu is not in charge: $(head -n 3 "$1")"
+		return 1
+	fi
+}

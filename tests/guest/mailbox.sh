@@ -11,25 +11,8 @@
 # ~/.cache/libcxlemu/qemu/build-cxlemu.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-cache=${XDG_CACHE_HOME:-$HOME/.cache}/libcxlemu
-qemu=${QEMU:-$cache/qemu/build-cxlemu/qemu-system-x86_64}
-image=""
-timeout=120
-die() { echo "mailbox: $*" >&2; exit 2; }
-while [ $# -gt 0 ]; do
-	case $1 in
-	--qemu) qemu=${2:?}; shift 2 ;;
-	--image) image=${2:?}; shift 2 ;;
-	--timeout) timeout=${2:?}; shift 2 ;;
-	*) die "unknown argument '$1'" ;;
-	esac
-done
-[ -x "$qemu" ] || die "no QEMU at '$qemu' (--qemu PATH or QEMU=PATH)"
-if [ -z "$image" ]; then
-	image=$cache/guest/image-x86_64
-	"$here/mkimage.sh" --arch x86_64 "$image"
-fi
-work=$(mktemp -d /dev/shm/cxlemu-mailbox.XXXXXX)
+. "$here/host-lib.sh"
+guest_setup mailbox 120 "$@"
 trap 'rm -rf "$work"' EXIT
 # shellcheck disable=SC2054 # QEMU options are comma lists
 topo=(
@@ -83,12 +66,7 @@ else
 	status=1
 fi
 # The library, not QEMU's own emulation, answered (no fallback).
-if grep -q '^cxlemu_setup' "$work/qemu.log" && ! grep -q 'falling back' "$work/qemu.log"; then
-	echo "HOST-OK libcxlemu runs the device"
-else
-	echo "HOST-FAIL libcxlemu is not in charge: $(head -n 3 "$work/qemu.log")"
-	status=1
-fi
+library_in_charge "$work/qemu.log" || status=1
 # The labels the guest wrote are in the LSA backend: Set LSA went to QEMU's
 # memory backend through the library.
 want=$(sed -n 's/^GUEST-INFO labels md5=//p' "$work/results")

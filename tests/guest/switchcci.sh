@@ -7,24 +7,7 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/host-lib.sh"
-qemu=${QEMU:-$cache/qemu/build-cxlemu/qemu-system-x86_64}
-image=""
-timeout=120
-die() { echo "switchcci: $*" >&2; exit 2; }
-while [ $# -gt 0 ]; do
-	case $1 in
-	--qemu) qemu=${2:?}; shift 2 ;;
-	--image) image=${2:?}; shift 2 ;;
-	--timeout) timeout=${2:?}; shift 2 ;;
-	*) die "unknown argument '$1'" ;;
-	esac
-done
-[ -x "$qemu" ] || die "no QEMU at '$qemu' (--qemu PATH or QEMU=PATH)"
-if [ -z "$image" ]; then
-	image=$cache/guest/image-x86_64
-	"$here/mkimage.sh" --arch x86_64 "$image"
-fi
-work=$(mktemp -d /dev/shm/cxlemu-switchcci.XXXXXX)
+guest_setup switchcci 120 "$@"
 trap 'rm -rf "$work"' EXIT
 # shellcheck disable=SC2054 # QEMU options are comma lists
 topo=(
@@ -43,11 +26,6 @@ status=0
 "$here/run-guest.sh" --qemu "$qemu" --arch x86_64 --image "$image" \
 	--script "$here/switchcci.guest.sh" --timeout "$timeout" --log "$work/console.log" \
 	--qemu-log "$work/qemu.log" -- "${topo[@]}" || status=$?
-if grep -q '^cxlemu_setup' "$work/qemu.log" && ! grep -q 'falling back' "$work/qemu.log"; then
-	echo "HOST-OK libcxlemu runs the switch"
-else
-	echo "HOST-FAIL libcxlemu is not in charge: $(head -n 3 "$work/qemu.log")"
-	status=1
-fi
+library_in_charge "$work/qemu.log" || status=1
 [ "$status" -eq 0 ] && echo "switchcci: ok" || echo "switchcci: FAIL"
 exit "$status"
