@@ -27,36 +27,9 @@ topo=(
 	-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G
 )
 # QMP: device_add once the guest reports it is ready.
-python3 - "$work/qmp.sock" "$work/console.log" > "$work/qmp.out" 2>&1 <<'PY' &
-import json, socket, sys, time
-sock, console = sys.argv[1], sys.argv[2]
-deadline = time.time() + 120
-while time.time() < deadline:
-    try:
-        if "GUEST-HOTPLUG-READY" in open(console, errors="replace").read():
-            break
-    except OSError:
-        pass
-    time.sleep(0.2)
-else:
-    sys.exit("the guest never said GUEST-HOTPLUG-READY")
-s = socket.socket(socket.AF_UNIX)
-s.connect(sock)
-f = s.makefile("rw")
-f.readline()
-def cmd(name, **args):
-    f.write(json.dumps({"execute": name, "arguments": args}) + "\n")
-    f.flush()
-    while True:
-        r = json.loads(f.readline())
-        if "return" in r or "error" in r:
-            print(name, r)
-            return r
-cmd("qmp_capabilities")
-r = cmd("device_add", driver="cxl-type3", bus="swport1", id="cxl-vmem1",
-        **{"volatile-memdev": "cxl-mem1", "sn": 2})
-sys.exit(0 if "return" in r else 1)
-PY
+"$here/qmp.py" "$work/qmp.sock" --wait-for "$work/console.log" GUEST-HOTPLUG-READY \
+	'{"execute": "device_add", "arguments": {"driver": "cxl-type3", "bus": "swport1", "id": "cxl-vmem1", "volatile-memdev": "cxl-mem1", "sn": 2}}' \
+	> "$work/qmp.out" 2>&1 &
 qmp=$!
 status=0
 "$here/run-guest.sh" --qemu "$qemu" --arch x86_64 --image "$image" \

@@ -27,33 +27,9 @@ topo=(
 	-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G
 )
 # QMP: inject poison into the paused machine, then let it run.
-python3 - "$work/qmp.sock" > "$work/qmp.out" 2>&1 <<'PY' &
-import json, socket, sys, time
-path = sys.argv[1]
-for _ in range(300):
-    try:
-        s = socket.socket(socket.AF_UNIX)
-        s.connect(path)
-        break
-    except OSError:
-        time.sleep(0.1)
-else:
-    sys.exit("no QMP socket")
-f = s.makefile("rw")
-f.readline()
-def cmd(name, **args):
-    f.write(json.dumps({"execute": name, "arguments": args}) + "\n")
-    f.flush()
-    while True:
-        r = json.loads(f.readline())
-        if "return" in r or "error" in r:
-            print(name, r)
-            return r
-cmd("qmp_capabilities")
-r = cmd("cxl-inject-poison", path="/machine/peripheral/m0", start=0x2000, length=64)
-cmd("cont")
-sys.exit(0 if "return" in r else 1)
-PY
+"$here/qmp.py" "$work/qmp.sock" \
+	'{"execute": "cxl-inject-poison", "arguments": {"path": "/machine/peripheral/m0", "start": 8192, "length": 64}}' \
+	'{"execute": "cont"}' > "$work/qmp.out" 2>&1 &
 qmp=$!
 status=0
 "$here/run-guest.sh" --qemu "$qemu" --arch x86_64 --image "$image" \

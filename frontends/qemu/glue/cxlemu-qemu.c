@@ -1405,6 +1405,33 @@ static bool add_type3(CxlemuMachine *m, CXLType3Dev *ct3d, uint32_t parent,
 static bool add_below_port(CxlemuMachine *m, PCIDevice *port, uint32_t port_id,
                            Error **errp);
 
+/* The ports of type @type on @bus (a host bridge's root ports, a switch's
+ * downstream ports) below component @parent, and what sits below each. */
+static bool add_ports(CxlemuMachine *m, PCIBus *bus, uint32_t parent,
+                      uint32_t kind, const char *type, Error **errp)
+{
+    int devfn;
+
+    for (devfn = 0; devfn < ARRAY_SIZE(bus->devices); devfn++) {
+        PCIDevice *port = bus->devices[devfn];
+        struct cxlemu_comp_desc d = { 0 };
+        uint32_t id;
+
+        if (!port || !object_dynamic_cast(OBJECT(port), type) ||
+            skip_duplicate_port(m, parent, port)) {
+            continue;
+        }
+        d.kind = kind;
+        d.parent = parent;
+        d.port = PCIE_PORT(port)->port;
+        if (!add_comp(m, &d, DEVICE(port), &id, errp) ||
+            !add_below_port(m, port, id, errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* A switch: its upstream port below @parent, downstream ports, and what
  * sits below each of them. */
 static bool add_switch(CxlemuMachine *m, PCIDevice *usp, uint32_t parent,
@@ -1413,7 +1440,6 @@ static bool add_switch(CxlemuMachine *m, PCIDevice *usp, uint32_t parent,
     struct cxlemu_comp_desc d = { 0 };
     PCIBus *bus = pci_bridge_get_sec_bus(PCI_BRIDGE(usp));
     uint32_t usp_id;
-    int devfn;
 
     d.kind = CXLEMU_COMP_USP;
     d.parent = parent;
@@ -1422,26 +1448,7 @@ static bool add_switch(CxlemuMachine *m, PCIDevice *usp, uint32_t parent,
         return false;
     }
     own_hdm(m, cxl_usp_to_cstate(CXL_USP(usp)), usp_id);
-    for (devfn = 0; devfn < ARRAY_SIZE(bus->devices); devfn++) {
-        PCIDevice *dsp = bus->devices[devfn];
-        struct cxlemu_comp_desc pd = { 0 };
-        uint32_t dsp_id;
-
-        if (!dsp || !object_dynamic_cast(OBJECT(dsp), TYPE_CXL_DSP)) {
-            continue;
-        }
-        if (skip_duplicate_port(m, usp_id, dsp)) {
-            continue;
-        }
-        pd.kind = CXLEMU_COMP_DSP;
-        pd.parent = usp_id;
-        pd.port = PCIE_PORT(dsp)->port;
-        if (!add_comp(m, &pd, DEVICE(dsp), &dsp_id, errp) ||
-            !add_below_port(m, dsp, dsp_id, errp)) {
-            return false;
-        }
-    }
-    return true;
+    return add_ports(m, bus, usp_id, CXLEMU_COMP_DSP, TYPE_CXL_DSP, errp);
 }
 
 static bool add_below_port(CxlemuMachine *m, PCIDevice *port, uint32_t port_id,
@@ -1485,7 +1492,6 @@ static int add_host_bridge(Object *obj, void *opaque)
     PCIBus *bus;
     MemoryRegion *regs;
     uint32_t hb_id;
-    int devfn;
 
     pxb = PXB_CXL_DEV(obj);
     host = pxb->cxl_host_bridge;
@@ -1510,25 +1516,10 @@ static int add_host_bridge(Object *obj, void *opaque)
         hw->failed = true;
         return 1;
     }
-    for (devfn = 0; devfn < ARRAY_SIZE(bus->devices); devfn++) {
-        PCIDevice *rp = bus->devices[devfn];
-        struct cxlemu_comp_desc rd = { 0 };
-        uint32_t rp_id;
-
-        if (!rp || !object_dynamic_cast(OBJECT(rp), TYPE_PCIE_PORT)) {
-            continue;
-        }
-        if (skip_duplicate_port(m, hb_id, rp)) {
-            continue;
-        }
-        rd.kind = CXLEMU_COMP_ROOT_PORT;
-        rd.parent = hb_id;
-        rd.port = PCIE_PORT(rp)->port;
-        if (!add_comp(m, &rd, DEVICE(rp), &rp_id, hw->errp) ||
-            !add_below_port(m, rp, rp_id, hw->errp)) {
-            hw->failed = true;
-            return 1;
-        }
+    if (!add_ports(m, bus, hb_id, CXLEMU_COMP_ROOT_PORT, TYPE_PCIE_PORT,
+                   hw->errp)) {
+        hw->failed = true;
+        return 1;
     }
     /* Host bridge HDM decoders last: pass-through is settled by then. */
     own_hdm(m, &host->cxl_cstate, hb_id);
