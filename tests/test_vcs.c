@@ -1192,6 +1192,50 @@ static void test_bind_cmd(void **state)
 	sf_free(f);
 }
 
+/* A device plugged into or removed from a port outside a bind: the port's
+ * link follows, bindings stay, MLD ports and USPs are refused. */
+static void test_port_attached(void **state)
+{
+	struct sf *f = sf_new(HOST_INLINE);
+	struct cxlemu_switch_port_info pi;
+	struct snap s;
+
+	(void)state;
+	assert_int_equal(cxlemu_switch_port_info(f->sw, 4, &pi), 0);
+	assert_int_equal(pi.link_up, 0);
+	assert_int_equal(cxlemu_switch_set_port_attached(f->sw, 4, CXLEMU_SWITCH_DEV_SLD), 0);
+	assert_int_equal(cxlemu_switch_port_info(f->sw, 4, &pi), 0);
+	assert_int_equal(pi.attached, CXLEMU_SWITCH_DEV_SLD);
+	assert_int_equal(pi.link_up, 1);
+	/* Bound, then the device leaves: still bound, link down. */
+	assert_int_equal(cxlemu_switch_bind(f->sw, 0, 1, 4, CXLEMU_SWITCH_NO_LD), 0);
+	vppb_is(f, 0, 1, CXLEMU_VPPB_BOUND_PORT, 4, CXLEMU_SWITCH_NO_LD);
+	assert_int_equal(cxlemu_switch_set_port_attached(f->sw, 4, CXLEMU_SWITCH_DEV_NONE), 0);
+	vppb_is(f, 0, 1, CXLEMU_VPPB_BOUND_PORT, 4, CXLEMU_SWITCH_NO_LD);
+	assert_int_equal(cxlemu_switch_port_info(f->sw, 4, &pi), 0);
+	assert_int_equal(pi.attached, CXLEMU_SWITCH_DEV_NONE);
+	assert_int_equal(pi.link_up, 0);
+	assert_int_equal(pi.bound, 1);
+	/* Refusals change nothing. */
+	snap(f, &s);
+	assert_int_equal(cxlemu_switch_set_port_attached(f->sw, 0, CXLEMU_SWITCH_DEV_SLD), -EINVAL);
+	assert_int_equal(cxlemu_switch_set_port_attached(f->sw, 6, CXLEMU_SWITCH_DEV_SLD), -EINVAL);
+	assert_int_equal(cxlemu_switch_set_port_attached(f->sw, 3, CXLEMU_SWITCH_DEV_SLD), -EINVAL);
+	assert_int_equal(cxlemu_switch_set_port_attached(f->sw, 4, CXLEMU_SWITCH_DEV_MLD), -EINVAL);
+	assert_int_equal(cxlemu_switch_set_port_attached(f->sw, 4, CXLEMU_SWITCH_DEV_SWITCH + 1),
+			 -EINVAL);
+	assert_int_equal(cxlemu_switch_set_port_attached(f->sw, 8, CXLEMU_SWITCH_DEV_SLD), -EINVAL);
+	assert_int_equal(cxlemu_switch_set_port_attached(NULL, 4, CXLEMU_SWITCH_DEV_SLD), -EINVAL);
+	assert_unchanged(f, &s);
+	assert_int_equal(cxlemu_switch_port_info(f->sw, 3, &pi), 0);
+	assert_int_equal(pi.attached, CXLEMU_SWITCH_DEV_MLD);
+	/* Another device type on a port with a device. */
+	assert_int_equal(cxlemu_switch_set_port_attached(f->sw, 5, CXLEMU_SWITCH_DEV_TYPE2), 0);
+	assert_int_equal(cxlemu_switch_port_info(f->sw, 5, &pi), 0);
+	assert_int_equal(pi.attached, CXLEMU_SWITCH_DEV_TYPE2);
+	sf_free(f);
+}
+
 static void test_unbind_cmd(void **state)
 {
 	struct sf *f = sf_new(HOST_DEFERRED);
@@ -1476,6 +1520,7 @@ int main(void)
 		cmocka_unit_test(test_no_host_cmds),
 		cmocka_unit_test(test_generate_aer),
 		cmocka_unit_test(test_unsupported),
+		cmocka_unit_test(test_port_attached),
 		cmocka_unit_test(test_switch_event_log),
 		cmocka_unit_test(test_cci_freed_while_waiting),
 		cmocka_unit_test(test_message),

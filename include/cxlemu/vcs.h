@@ -309,6 +309,22 @@ struct cxlemu_switch_port_info {
 CXLEMU_EXPORT int cxlemu_switch_port_info(const struct cxlemu_switch *sw, unsigned int port,
 					  struct cxlemu_switch_port_info *info);
 
+/**
+ * The host reports that what is attached to a downstream port changed: a
+ * device was plugged into it or removed from it outside a bind or unbind
+ * (a hot-add or hot-remove the FM did not ask for, or a device that left
+ * while its port was unbound).  Bindings stay as they are: a vPPB bound to
+ * a port whose device left stays bound to the port, whose link is down
+ * (Get Physical Port State reports it).  Changing to or from an MLD is
+ * refused (an MLD's LDs are fixed at creation).
+ * @param sw       the switch
+ * @param port     port ID of a downstream port
+ * @param attached enum cxlemu_switch_dev other than MLD
+ * @return 0, or -EINVAL (the log says why; nothing changed)
+ */
+CXLEMU_EXPORT int cxlemu_switch_set_port_attached(struct cxlemu_switch *sw, unsigned int port,
+						  unsigned int attached);
+
 /** State of a vPPB. */
 struct cxlemu_switch_vppb_info {
 	uint8_t state;      /**< enum cxlemu_vppb_state */

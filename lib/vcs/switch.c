@@ -250,6 +250,31 @@ int cxlemu_switch_port_info(const struct cxlemu_switch *sw, unsigned int port,
 	return 0;
 }
 
+int cxlemu_switch_set_port_attached(struct cxlemu_switch *sw, unsigned int port,
+				    unsigned int attached)
+{
+	struct vcs_port *p;
+
+	if (!sw || port >= sw->cfg.nports)
+		return -EINVAL;
+	p = &sw->ports[port];
+	if (p->cfg.type != CXLEMU_SWITCH_PORT_DSP) {
+		cxlemu_err(sw->ctx, "switch: port %u is not a downstream port", port);
+		return -EINVAL;
+	}
+	if (attached > CXLEMU_SWITCH_DEV_SWITCH || attached == CXLEMU_SWITCH_DEV_MLD ||
+	    p->cfg.attached == CXLEMU_SWITCH_DEV_MLD) {
+		cxlemu_err(sw->ctx, "switch: port %u: cannot change device %u to %u (MLDs are "
+			   "fixed)", port, p->cfg.attached, attached);
+		return -EINVAL;
+	}
+	if (p->cfg.attached != attached)
+		cxlemu_info(sw->ctx, "switch: port %u: device %u -> %u", port, p->cfg.attached,
+			    attached);
+	p->cfg.attached = (uint8_t)attached;
+	return 0;
+}
+
 int cxlemu_switch_vppb_info(const struct cxlemu_switch *sw, unsigned int vcs,
 			    unsigned int vppb, struct cxlemu_switch_vppb_info *info)
 {
