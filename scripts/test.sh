@@ -135,7 +135,8 @@ guests() {
 }
 guest_script() { # NAME: tests/guest/NAME.sh against the front-end
 	[ -n "$qdir" ] || return 1
-	QEMU=$qdir/qemu-system-x86_64 "./tests/guest/$1.sh" > "build-ci/guest-$1.log" 2>&1 || {
+	QEMU=$qdir/qemu-system-x86_64 CXLEMU_CLI=$(pwd)/build-ci/frontends/cli/cxlemu \
+		"./tests/guest/$1.sh" > "build-ci/guest-$1.log" 2>&1 || {
 		tail -n 40 "build-ci/guest-$1.log"
 		false
 	}
@@ -169,6 +170,8 @@ step "Linux guest: cxl-type3 hot-plugged below a switch (QMP device_add), region
 	guest_script hotplug
 step "Linux guest: Identify Switch Device through the switch mailbox CCI, answered by the library's switch" \
 	guest_script switchcci
+step "Linux guest: a fabric manager unbinds and binds the switch's vPPBs (FM socket), Linux sees PCIe hot-remove/hot-add, data survives the rebinding" \
+	guest_script vcs
 
 echo "== API documentation"
 step "doxygen: no warnings" meson compile -C build-ci docs

@@ -9,7 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 tree=${1:?usage: $0 QEMU_GIT_TREE}
 base=$(git -C "$tree" rev-list --max-parents=0 HEAD)
 rm -f "$here"/patches/*.patch
-git -C "$tree" format-patch -q --no-signature --zero-commit --no-stat \
+git -C "$tree" format-patch -q -N --no-signature --zero-commit --no-stat \
 	-o "$here/patches" "$base..HEAD"
 : > "$here/patches/series"
 : > "$here/patches/series.common"

@@ -37,6 +37,12 @@
 #include "qapi/error.h"
 #include "qapi/visitor.h"
 #include "qom/object_interfaces.h"
+#include "qobject/qdict.h"
+#include "qobject/qstring.h"
+#include "qom/qom-qobject.h"
+#include "hw/qdev-properties.h"
+#include "monitor/qdev.h"
+#include "system/system.h"
 #include "exec/memory.h"
 #include "exec/target_page.h"
 #include "exec/ramlist.h"
@@ -48,6 +54,7 @@
 #include "hw/pci/pci_bus.h"
 #include "hw/pci/pci_bridge.h"
 #include "hw/pci/pci_host.h"
+#include "hw/pci/pcie.h"
 #include "hw/pci/pcie_port.h"
 #include "hw/pci/msi.h"
 #include "hw/pci/msix.h"
@@ -1010,32 +1017,301 @@ bool cxlemu_qemu_memdev_status(CXLDeviceState *dstate, uint64_t *val)
 
 /* ---- Switch mailbox CCI: the library's Virtual CXL Switch --------------- */
 
-/* A cxl-switch-mailbox-cci and the switch it manages, as the library sees
- * it: port IDs are QEMU's port numbers (the upstream port's and each
- * downstream port's), one VCS whose vPPBs are bound to the downstream
- * ports in port order, as QEMU wires them. */
+/*
+ * A cxl-switch-mailbox-cci and the switch it manages, as the library sees
+ * it.  Port IDs are QEMU's port numbers (the upstream port's and each
+ * cxl-downstream's).  The switch has one VCS; its vPPB k is the k-th
+ * cxl-downstream in port order (the bridge the guest sees), bound at
+ * start to that port, as QEMU wires them.
+ *
+ * A fabric manager (the switch CCI's mailbox, or the FM socket of the
+ * fm-socket property) may unbind a vPPB and bind it to another port
+ * (CXL 3.1 7.6.7.2.2, 7.6.7.2.3).  The guest sees that as PCIe hot-plug
+ * on the vPPB's slot: an unbind removes the device below it (managed: the
+ * attention button, the guest ejects; surprise: at once; wait for link
+ * down: when the guest powers the slot off) while the device stays cabled
+ * to its physical port, kept as the properties it was created with; a
+ * bind creates the device of the bound port below the vPPB again (same
+ * id, same memory backends, so the data is still there) and the guest
+ * sees a hot-add.
+ */
+typedef struct CxlemuSwPort {
+    /* The device cabled to this port while no vPPB shows it: its type, id
+     * and property values (NULL when there is none). */
+    char *saved_type;
+    char *saved_id;
+    QDict *saved_props;
+} CxlemuSwPort;
+
 typedef struct CxlemuSwitch {
     CxlemuCci mbox;
     struct cxlemu_switch *sw;
     bool setting_up;         /* the initial binds complete at once */
+    PCIDevice *usp;
+    unsigned int nvppbs;
+    PCIDevice *vppb_dsp[CXLEMU_SWITCH_MAX_VPPBS];
+    bool unbinding[CXLEMU_SWITCH_MAX_VPPBS]; /* waiting for the removal */
+    CxlemuSwPort port[CXLEMU_SWITCH_MAX_PORTS];
+    Object *vcs;             /* the cxlemu-vcs object of VCS 0 */
+    /* The FM socket: the switch's MCTP endpoint served on a Unix socket. */
+    CxlemuCci fm;
+    struct cxlemu_fmsock_server *fm_srv;
+    char *fm_path;
+    GArray *fm_fds;          /* descriptors with a handler set */
 } CxlemuSwitch;
+
+/* A bind or unbind the library asked for, done from a bottom half: the
+ * request arrives inside a mailbox access or an FM socket read, where
+ * devices must not come and go. */
+typedef struct SwOp {
+    CxlemuSwitch *s;
+    bool bind;
+    unsigned int vppb, port, mode;
+} SwOp;
+
+static PCIDevice *sw_child(PCIDevice *dsp)
+{
+    return pci_bridge_get_sec_bus(PCI_BRIDGE(dsp))->devices[0];
+}
+
+static void sw_port_clear(CxlemuSwPort *p)
+{
+    g_clear_pointer(&p->saved_type, g_free);
+    g_clear_pointer(&p->saved_id, g_free);
+    qobject_unref(p->saved_props);
+    p->saved_props = NULL;
+}
+
+/* Keeps what it takes to create @dev again: every settable property of
+ * its class hierarchy (links as paths; empty strings are left at their
+ * defaults, which is what an unset string or link reads as). */
+static void sw_port_save(CxlemuSwPort *p, DeviceState *dev)
+{
+    ObjectClass *oc;
+
+    sw_port_clear(p);
+    p->saved_type = g_strdup(object_get_typename(OBJECT(dev)));
+    p->saved_id = g_strdup(dev->id);
+    p->saved_props = qdict_new();
+    for (oc = object_get_class(OBJECT(dev));
+         oc && object_class_dynamic_cast(oc, TYPE_DEVICE);
+         oc = object_class_get_parent(oc)) {
+        DeviceClass *dc = DEVICE_CLASS(oc);
+        unsigned int i;
+
+        for (i = 0; i < dc->props_count_; i++) {
+            const char *name = dc->props_[i].name;
+            ObjectProperty *op = object_property_find(OBJECT(dev), name);
+            QObject *v;
+
+            if (!op || !op->get || !op->set ||
+                qdict_haskey(p->saved_props, name)) {
+                continue;
+            }
+            v = object_property_get_qobject(OBJECT(dev), name, NULL);
+            if (!v || (qobject_type(v) == QTYPE_QSTRING &&
+                       !*qstring_get_str(qobject_to(QString, v)))) {
+                qobject_unref(v);
+                continue;
+            }
+            qdict_put_obj(p->saved_props, name, v);
+        }
+    }
+}
+
+/* Creates the saved device of @p below @dsp: a hot-add the guest sees. */
+static bool sw_port_restore(CxlemuSwPort *p, PCIDevice *dsp, Error **errp)
+{
+    BusState *bus = BUS(pci_bridge_get_sec_bus(PCI_BRIDGE(dsp)));
+    DeviceState *dev = qdev_new(p->saved_type);
+    const QDictEntry *ent;
+
+    if (!qdev_hotplug_allowed(dev, bus, errp) ||
+        !qdev_set_id(dev, g_strdup(p->saved_id), errp)) {
+        goto fail;
+    }
+    for (ent = qdict_first(p->saved_props); ent;
+         ent = qdict_next(p->saved_props, ent)) {
+        if (!object_property_set_qobject(OBJECT(dev), qdict_entry_key(ent),
+                                         qdict_entry_value(ent), errp)) {
+            goto fail;
+        }
+    }
+    if (!qdev_realize(dev, bus, errp)) {
+        goto fail;
+    }
+    object_unref(OBJECT(dev));
+    return true;
+fail:
+    object_unparent(OBJECT(dev));
+    object_unref(OBJECT(dev));
+    return false;
+}
+
+static void sw_done(CxlemuSwitch *s, unsigned int vppb, int status)
+{
+    int rc = cxlemu_switch_host_done(s->sw, 0, vppb, status);
+
+    if (rc) {
+        warn_report("libcxlemu: switch '%s': vPPB %u: %s",
+                    DEVICE(s->usp)->id ?: "cxl-upstream", vppb,
+                    cxlemu_strerror(rc));
+    }
+}
+
+static void sw_op_run(void *opaque)
+{
+    SwOp *op = opaque;
+    CxlemuSwitch *s = op->s;
+    PCIDevice *dsp = s->vppb_dsp[op->vppb];
+    CxlemuSwPort *p = &s->port[op->port];
+    PCIDevice *child = sw_child(dsp);
+    Error *err = NULL;
+
+    if (op->bind) {
+        if (!p->saved_type) {
+            sw_done(s, op->vppb, 0); /* nothing cabled: the link stays down */
+        } else if (child) {
+            warn_report("libcxlemu: bind: '%s' already has a device below it",
+                        DEVICE(dsp)->id ?: "cxl-downstream");
+            sw_done(s, op->vppb, -EBUSY);
+        } else if (sw_port_restore(p, dsp, &err)) {
+            sw_port_clear(p);
+            sw_done(s, op->vppb, 0);
+        } else {
+            error_prepend(&err, "libcxlemu: bind of port %u below '%s': ",
+                          op->port, DEVICE(dsp)->id ?: "cxl-downstream");
+            warn_report_err(err);
+            sw_done(s, op->vppb, -EIO);
+        }
+        g_free(op);
+        return;
+    }
+    if (!child) {
+        sw_done(s, op->vppb, 0); /* nothing to remove */
+        g_free(op);
+        return;
+    }
+    sw_port_save(p, DEVICE(child));
+    s->unbinding[op->vppb] = true;
+    switch (op->mode) {
+    case CXLEMU_UNBIND_SURPRISE:
+        pcie_cap_slot_surprise_remove(dsp);
+        break;
+    case CXLEMU_UNBIND_MANAGED:
+        qdev_unplug(DEVICE(child), &err);
+        if (err) {
+            s->unbinding[op->vppb] = false;
+            sw_port_clear(p);
+            error_prepend(&err, "libcxlemu: managed unbind of '%s': ",
+                          DEVICE(child)->id ?: "cxl-type3");
+            warn_report_err(err);
+            sw_done(s, op->vppb, -EIO);
+        }
+        break;
+    default:
+        /* Wait for the link to go down: the guest powers the slot off. */
+        break;
+    }
+    g_free(op);
+}
 
 static int sw_attach(void *opaque, unsigned int vcs, unsigned int vppb,
                      unsigned int port, unsigned int ld_id)
 {
     CxlemuSwitch *s = opaque;
+    SwOp *op;
 
-    if (!s->setting_up) {
-        /* Bind from the FM as PCIe hot-plug is not modelled yet. */
-        return -ENOTSUP;
+    if (s->setting_up) {
+        return cxlemu_switch_host_done(s->sw, vcs, vppb, 0);
     }
-    return cxlemu_switch_host_done(s->sw, vcs, vppb, 0);
+    if (vcs != 0 || vppb >= s->nvppbs || ld_id != CXLEMU_SWITCH_NO_LD) {
+        return -EINVAL;
+    }
+    op = g_new0(SwOp, 1);
+    *op = (SwOp) { .s = s, .bind = true, .vppb = vppb, .port = port };
+    aio_bh_schedule_oneshot(qemu_get_aio_context(), sw_op_run, op);
+    return 0;
 }
 
 static int sw_detach(void *opaque, unsigned int vcs, unsigned int vppb,
                      unsigned int port, unsigned int ld_id, unsigned int mode)
 {
-    return -ENOTSUP;
+    CxlemuSwitch *s = opaque;
+    PCIDevice *child;
+    SwOp *op;
+
+    if (vcs != 0 || vppb >= s->nvppbs || ld_id != CXLEMU_SWITCH_NO_LD) {
+        return -EINVAL;
+    }
+    child = sw_child(s->vppb_dsp[vppb]);
+    if (child && !object_dynamic_cast(OBJECT(child), TYPE_CXL_TYPE3)) {
+        /* A switch or a PCIe device below: recreating a whole subtree
+         * (or a device the library does not model) is not supported. */
+        warn_report("libcxlemu: unbind of '%s': only a cxl-type3 can be "
+                    "unbound and bound again",
+                    DEVICE(child)->id ?: object_get_typename(OBJECT(child)));
+        return -ENOTSUP;
+    }
+    op = g_new0(SwOp, 1);
+    *op = (SwOp) { .s = s, .vppb = vppb, .port = port, .mode = mode };
+    aio_bh_schedule_oneshot(qemu_get_aio_context(), sw_op_run, op);
+    return 0;
+}
+
+/* The switch and vPPB whose bridge is @dsp, if a switch CCI manages it. */
+static CxlemuSwitch *sw_of_dsp(CxlemuMachine *m, PCIDevice *dsp,
+                               unsigned int *vppb)
+{
+    unsigned int i, k;
+
+    for (i = 0; m && i < m->switches->len; i++) {
+        CxlemuSwitch *s = g_ptr_array_index(m->switches, i);
+
+        for (k = 0; k < s->nvppbs; k++) {
+            if (s->vppb_dsp[k] == dsp) {
+                *vppb = k;
+                return s;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* A cxl-type3 below a vPPB came or went.  The end of an unbind completes
+ * it; otherwise (device_add, device_del, the guest powering the slot
+ * off) the bound port's device changes, the binding stays. */
+static void sw_type3_changed(CxlemuMachine *m, CXLType3Dev *ct3d, bool plugged)
+{
+    PCIDevice *dsp = pci_get_bus(PCI_DEVICE(ct3d))->parent_dev;
+    struct cxlemu_switch_vppb_info vi;
+    CxlemuSwitch *s;
+    unsigned int vppb;
+
+    s = dsp ? sw_of_dsp(m, dsp, &vppb) : NULL;
+    if (!s) {
+        return;
+    }
+    if (!plugged && s->unbinding[vppb]) {
+        s->unbinding[vppb] = false;
+        sw_done(s, vppb, 0);
+        return;
+    }
+    if (cxlemu_switch_vppb_info(s->sw, 0, vppb, &vi) ||
+        (vi.state != CXLEMU_VPPB_BOUND_PORT && vi.state != CXLEMU_VPPB_BINDING)) {
+        if (plugged) {
+            warn_report("libcxlemu: '%s' plugged below vPPB %u of '%s', which "
+                        "is bound to no port", DEVICE(ct3d)->id ?: "cxl-type3",
+                        vppb, DEVICE(s->usp)->id ?: "cxl-upstream");
+        }
+        return;
+    }
+    if (vi.state == CXLEMU_VPPB_BOUND_PORT) {
+        sw_port_clear(&s->port[vi.port]);
+        cxlemu_switch_set_port_attached(s->sw, vi.port,
+                                        plugged ? CXLEMU_SWITCH_DEV_SLD :
+                                        CXLEMU_SWITCH_DEV_NONE);
+    }
 }
 
 static void sw_event_irq(void *opaque, unsigned int log, unsigned int mode,
@@ -1050,7 +1326,7 @@ static void sw_event_irq(void *opaque, unsigned int log, unsigned int mode,
 
 static uint8_t sw_attached(PCIDevice *dsp)
 {
-    PCIDevice *d = pci_bridge_get_sec_bus(PCI_BRIDGE(dsp))->devices[0];
+    PCIDevice *d = sw_child(dsp);
 
     if (!d) {
         return CXLEMU_SWITCH_DEV_NONE;
@@ -1064,6 +1340,252 @@ static uint8_t sw_attached(PCIDevice *dsp)
     return CXLEMU_SWITCH_DEV_PCIE;
 }
 
+/* ---- The cxlemu-vcs object: a VCS's bindings for QOM readers ------------ */
+
+#define TYPE_CXLEMU_VCS "cxlemu-vcs"
+
+typedef struct CxlemuVcsObj {
+    Object parent_obj;
+    CxlemuSwitch *s;
+} CxlemuVcsObj;
+
+OBJECT_DECLARE_SIMPLE_TYPE(CxlemuVcsObj, CXLEMU_VCS)
+
+static const TypeInfo cxlemu_vcs_info = {
+    .name = TYPE_CXLEMU_VCS,
+    .parent = TYPE_OBJECT,
+    .instance_size = sizeof(CxlemuVcsObj),
+};
+
+static void cxlemu_vcs_register(void)
+{
+    type_register_static(&cxlemu_vcs_info);
+}
+
+type_init(cxlemu_vcs_register)
+
+/* "vppb[K]": "unbound", or "bound|binding|unbinding port P". */
+static char *vcs_get_vppb(Object *obj, Error **errp, unsigned int k)
+{
+    CxlemuSwitch *s = CXLEMU_VCS(obj)->s;
+    static const char *const st[] = {
+        [CXLEMU_VPPB_UNBOUND] = "unbound",
+        [CXLEMU_VPPB_BOUND_PORT] = "bound",
+        [CXLEMU_VPPB_BOUND_LD] = "bound",
+        [CXLEMU_VPPB_BINDING] = "binding",
+        [CXLEMU_VPPB_UNBINDING] = "unbinding",
+    };
+    struct cxlemu_switch_vppb_info vi;
+
+    if (cxlemu_switch_vppb_info(s->sw, 0, k, &vi) || vi.state >= ARRAY_SIZE(st) ||
+        !st[vi.state]) {
+        error_setg(errp, "vPPB %u has no state", k);
+        return NULL;
+    }
+    if (vi.state == CXLEMU_VPPB_UNBOUND) {
+        return g_strdup("unbound");
+    }
+    return g_strdup_printf("%s port %u", st[vi.state], vi.port);
+}
+
+typedef struct VcsProp {
+    CxlemuVcsObj *v;
+    unsigned int index;
+} VcsProp;
+
+static void vcs_prop_get(Object *obj, Visitor *visitor, const char *name,
+                         void *opaque, Error **errp)
+{
+    VcsProp *vp = opaque;
+    CxlemuSwitch *s = vp->v->s;
+    g_autofree char *str = NULL;
+
+    if (g_str_has_prefix(name, "vppb[")) {
+        str = vcs_get_vppb(obj, errp, vp->index);
+    } else {
+        /* "port[P]": the device cabled there (its id), "(unbound)" when no
+         * vPPB shows it, or "empty". */
+        struct cxlemu_switch_port_info pi;
+        CxlemuSwPort *p = &s->port[vp->index];
+        unsigned int k;
+
+        cxlemu_switch_port_info(s->sw, vp->index, &pi);
+        if (p->saved_type) {
+            str = g_strdup_printf("%s (unbound)", p->saved_id ?: p->saved_type);
+        }
+        for (k = 0; !str && k < s->nvppbs; k++) {
+            struct cxlemu_switch_vppb_info vi;
+            PCIDevice *c;
+
+            if (cxlemu_switch_vppb_info(s->sw, 0, k, &vi) ||
+                vi.state != CXLEMU_VPPB_BOUND_PORT || vi.port != vp->index) {
+                continue;
+            }
+            c = sw_child(s->vppb_dsp[k]);
+            if (c) {
+                str = g_strdup_printf("%s (vPPB %u)", DEVICE(c)->id ?:
+                                      object_get_typename(OBJECT(c)), k);
+            }
+        }
+        if (!str) {
+            str = g_strdup("empty");
+        }
+    }
+    if (str) {
+        visit_type_str(visitor, name, &str, errp);
+    }
+}
+
+static void vcs_prop_release(Object *obj, const char *name, void *opaque)
+{
+    g_free(opaque);
+}
+
+static void vcs_add_prop(CxlemuVcsObj *v, const char *fmt, unsigned int i)
+{
+    g_autofree char *name = g_strdup_printf(fmt, i);
+    VcsProp *vp = g_new0(VcsProp, 1);
+
+    vp->v = v;
+    vp->index = i;
+    object_property_add(OBJECT(v), name, "str", vcs_prop_get, NULL,
+                        vcs_prop_release, vp);
+}
+
+static void sw_add_vcs_object(CxlemuSwitch *s, CSWMBCCIDev *dev,
+                              const struct cxlemu_switch_config *sc)
+{
+    CxlemuVcsObj *v = CXLEMU_VCS(object_new(TYPE_CXLEMU_VCS));
+    unsigned int i;
+
+    v->s = s;
+    for (i = 0; i < s->nvppbs; i++) {
+        vcs_add_prop(v, "vppb[%u]", i);
+    }
+    for (i = 0; i < sc->nports; i++) {
+        if (sc->ports[i].type == CXLEMU_SWITCH_PORT_DSP) {
+            vcs_add_prop(v, "port[%u]", i);
+        }
+    }
+    object_property_add_child(OBJECT(dev), "vcs[0]", OBJECT(v));
+    object_unref(OBJECT(v));
+    s->vcs = OBJECT(v);
+}
+
+/* ---- The FM socket ------------------------------------------------------- */
+
+static void fm_ready(void *opaque);
+
+/* Sets the main loop's handlers to what the server waits for now. */
+static void fm_arm(CxlemuSwitch *s)
+{
+    size_t n = cxlemu_fmsock_server_pollfds(s->fm_srv, NULL, 0), i;
+    g_autofree struct pollfd *fds = g_new0(struct pollfd, n ?: 1);
+
+    cxlemu_fmsock_server_pollfds(s->fm_srv, fds, n);
+    for (i = 0; i < n; i++) {
+        qemu_set_fd_handler(fds[i].fd, (fds[i].events & POLLIN) ? fm_ready : NULL,
+                            (fds[i].events & POLLOUT) ? fm_ready : NULL, s);
+        g_array_append_val(s->fm_fds, fds[i].fd);
+    }
+}
+
+static void fm_disarm(CxlemuSwitch *s)
+{
+    unsigned int i;
+
+    /* Before the server may close a descriptor. */
+    for (i = 0; i < s->fm_fds->len; i++) {
+        qemu_set_fd_handler(g_array_index(s->fm_fds, int, i), NULL, NULL, NULL);
+    }
+    g_array_set_size(s->fm_fds, 0);
+}
+
+static void fm_ready(void *opaque)
+{
+    CxlemuSwitch *s = opaque;
+
+    fm_disarm(s);
+    cxlemu_fmsock_server_service(s->fm_srv, NULL, 0);
+    fm_arm(s);
+}
+
+static void fm_bg_tick(void *opaque)
+{
+    CxlemuCci *c = opaque;
+
+    cxlemu_cci_poll(c->cci);
+}
+
+static void fm_cleanup(Notifier *n, void *data);
+static Notifier fm_exit_notifier = { .notify = fm_cleanup };
+static bool fm_exit_notifier_added;
+
+/* Removes the sockets' files when QEMU exits. */
+static void fm_cleanup(Notifier *n, void *data)
+{
+    CxlemuMachine *m = cxlemu_machine;
+    unsigned int i;
+
+    for (i = 0; m && i < m->switches->len; i++) {
+        CxlemuSwitch *s = g_ptr_array_index(m->switches, i);
+
+        if (s->fm_path) {
+            unlink(s->fm_path);
+        }
+    }
+}
+
+/* The switch's MCTP endpoint (FM-API over MCTP, 7.6.3) on a Unix socket at
+ * @path: the library's FM socket protocol (docs/fm-socket.md), which
+ * `cxlemu fm --socket PATH` speaks. */
+static bool sw_fm_socket(CxlemuMachine *m, CxlemuSwitch *s, const char *path,
+                         Error **errp)
+{
+    struct cxlemu_cci_config cc = { 0 };
+    int fd = -1, rc;
+
+    cc.version = CXLEMU_CCI_CONFIG_VERSION;
+    /* A switch CCI: its MCTP binding is the FM API (message type 07h). */
+    cc.kind = CXLEMU_CCI_SWITCH;
+    cc.ingress_port = 0;  /* management bus 0 (7.6.7.1.1) */
+    cc.payload_size = CXL_MAILBOX_MAX_PAYLOAD_SIZE;
+    cc.component_type = 0;
+    cc.vendor_id = pci_get_word(s->usp->config + PCI_VENDOR_ID);
+    cc.device_id = pci_get_word(s->usp->config + PCI_DEVICE_ID);
+    cc.fabric_switch = s->sw;
+    cc.host = (struct cxlemu_cci_host) {
+        .schedule = mbox_schedule,
+        .opaque = &s->fm,
+    };
+    s->fm.m = m;
+    rc = cxlemu_cci_new(m->ctx, &cc, &s->fm.cci);
+    if (rc) {
+        error_setg(errp, "libcxlemu: FM endpoint: %s", cxlemu_strerror(rc));
+        return false;
+    }
+    s->fm.timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, fm_bg_tick, &s->fm);
+    rc = cxlemu_fmsock_listen(path, &fd);
+    if (!rc) {
+        rc = cxlemu_fmsock_server_new(m->ctx, s->fm.cci, fd, &s->fm_srv);
+    }
+    if (rc) {
+        error_setg(errp, "libcxlemu: FM socket '%s': %s%s", path,
+                   cxlemu_strerror(rc),
+                   rc == -EADDRINUSE ? " (remove the stale socket first)" : "");
+        cci_stop(&s->fm);
+        return false;
+    }
+    s->fm_path = g_strdup(path);
+    s->fm_fds = g_array_new(false, false, sizeof(int));
+    fm_arm(s);
+    if (!fm_exit_notifier_added) {
+        qemu_add_exit_notifier(&fm_exit_notifier);
+        fm_exit_notifier_added = true;
+    }
+    return true;
+}
+
 static bool add_switch_cci(CxlemuMachine *m, CSWMBCCIDev *dev, Error **errp)
 {
     PCIDevice *usp = dev->target;
@@ -1071,6 +1593,7 @@ static bool add_switch_cci(CxlemuMachine *m, CSWMBCCIDev *dev, Error **errp)
     struct cxlemu_switch_config sc;
     struct cxlemu_cci_config cc = { 0 };
     uint8_t dsps[CXLEMU_SWITCH_MAX_PORTS];
+    PCIDevice *dsp_dev[CXLEMU_SWITCH_MAX_PORTS] = { 0 };
     unsigned int ndsps = 0, nports, i, usp_id = PCIE_PORT(usp)->port;
     CxlemuSwitch *s = g_new0(CxlemuSwitch, 1);
     int devfn, rc;
@@ -1091,13 +1614,17 @@ static bool add_switch_cci(CxlemuMachine *m, CSWMBCCIDev *dev, Error **errp)
         }
         sc.ports[id].type = CXLEMU_SWITCH_PORT_DSP;
         sc.ports[id].attached = sw_attached(d);
+        dsp_dev[id] = d;
         nports = MAX(nports, id + 1);
     }
     for (i = 0; i < nports; i++) {
         if (sc.ports[i].type == CXLEMU_SWITCH_PORT_DSP) {
+            s->vppb_dsp[ndsps] = dsp_dev[i];
             dsps[ndsps++] = i;
         }
     }
+    s->usp = usp;
+    s->nvppbs = ndsps;
     sc.nports = nports;
     sc.nvcs = 1;
     sc.vcs[0].enabled = 1;
@@ -1134,6 +1661,13 @@ static bool add_switch_cci(CxlemuMachine *m, CSWMBCCIDev *dev, Error **errp)
         g_free(s);
         return false;
     }
+    if (dev->cxlemu_fm_socket && !sw_fm_socket(m, s, dev->cxlemu_fm_socket, errp)) {
+        cci_stop(&s->mbox);
+        cxlemu_switch_free(s->sw);
+        g_free(s);
+        return false;
+    }
+    sw_add_vcs_object(s, dev, &sc);
     g_ptr_array_add(m->switches, s);
     return true;
 }
@@ -1839,6 +2373,7 @@ void cxlemu_qemu_type3_plugged(CXLType3Dev *ct3d)
     own_hdm(m, &ct3d->cxl_cstate, id);
     own_mailbox(m->eps[id]);
     layout_all(m);
+    sw_type3_changed(m, ct3d, true);
 }
 
 /* A cxl-type3 unrealized (device_del): hot-removed from the topology, its
@@ -1877,6 +2412,7 @@ void cxlemu_qemu_type3_unplugged(CXLType3Dev *ct3d)
     r = g_new0(RetiredEndpoint, 1);
     r->e = e;
     call_rcu(r, retired_ep_free, rcu);
+    sw_type3_changed(m, ct3d, false);
 }
 
 /* ---- CEDT ---------------------------------------------------------------- */
