@@ -100,6 +100,11 @@ class CxlemuMemory(AbstractMemory):
     ps_per_byte = Param.Int(-1, "link serialisation, ps per byte")
 
     reg_latency = Param.Latency("20ns", "latency of a register access")
+    cedt_file = Param.String(
+        "cedt.dat",
+        "file in the output directory that receives the machine's CEDT "
+        "(cxlemu_sim_cedt()) at init; empty: none",
+    )
 
     cxx_exports = [
         PyBindMethod("numRegions"),
@@ -111,4 +116,6 @@ class CxlemuMemory(AbstractMemory):
         PyBindMethod("regWindowKind"),
         PyBindMethod("numEndpoints"),
         PyBindMethod("report"),
+        PyBindMethod("cedt"),
+        PyBindMethod("lastPollTick"),
     ]
