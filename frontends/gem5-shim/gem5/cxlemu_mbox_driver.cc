@@ -446,10 +446,14 @@ CxlemuMboxDriver::componentCaps(unsigned i, unsigned count)
         }
         barRd(compOff + 0x1000 + ptr, 4, [this, i, count,
                                           ptr](uint64_t c, bool) {
+            /* Decoder Count (8.2.4.20.1): 0 is 1, 1..8 are 2n, 9..12
+             * are 20, 24, 28, 32. */
             const unsigned n = c & 0xf;
+            const unsigned decoders = n == 0 ? 1 : n <= 8 ? 2 * n
+                                    : n <= 12 ? 20 + 4 * (n - 9) : 0;
             note(csprintf("  component capability 5 (HDM decoder) at %#x: "
-                          "%u decoders, %u targets", ptr,
-                          n ? 2 * n : 1, (c >> 4) & 0xf));
+                          "%u decoders, target count %u", ptr, decoders,
+                          (c >> 4) & 0xf));
             componentCaps(i + 1, count);
         });
     });

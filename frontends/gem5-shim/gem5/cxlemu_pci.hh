@@ -37,6 +37,8 @@
 #include "dev/pci/device.hh"
 #include "params/CxlemuPciDevice.hh"
 
+struct cxlemu_memdev;
+
 namespace gem5
 {
 
