@@ -13,9 +13,10 @@ namespace gem5
 CxlemuPlatform::CxlemuPlatform(const Params &p)
     : Platform(p), stats(*this)
 {
-    for (int i = 0; i < p.port_intx_connection_count; i++) {
+    for (unsigned i = 0; i < p.port_intx_connection_count; i++) {
         intx.emplace_back(new IntSourcePin<CxlemuPlatform>(
-            csprintf("%s.intx[%d]", name(), i), i, this));
+            csprintf("%s.intx[%u]", name(), i), static_cast<PortID>(i),
+            this));
     }
 }
 
