@@ -7,7 +7,9 @@
 #          functional accesses;
 #   pio  - the register windows (host bridge, switch upstream port and
 #          endpoint component registers, endpoint mailboxes).
-# Everything goes through the simulator ABI of include/cxlemu/sim.h.
+# Everything goes through the simulator ABI of include/cxlemu/sim.h.  The
+# machine's CEDT goes to `cedt_file` in the output directory and to Python
+# (cedt()).  CxlemuPci.py puts its endpoints on gem5's PCI bus.
 
 from m5.objects.AbstractMemory import AbstractMemory
 from m5.params import *

@@ -362,13 +362,26 @@ CxlemuMboxDriver::readDvsec(unsigned off, unsigned next, unsigned guard)
                            "%u, %#x bytes): capability %#x (IO, Mem, "
                            "HDM_Count 1), range 1 %u MiB valid and "
                            "active", off, rev, len, cap, dvsecSize >> 20));
+            /* Set Mem_Enable, then CONFIG_LOCK; a later write must not
+             * clear Mem_Enable. */
             cfgWr(off + 0x0c, 2, 0x0006, [this, off, next,
                                           guard](uint64_t, bool) {
-            cfgRd(off + 0x0c, 2, [this, next, guard](uint64_t c, bool) {
+            cfgRd(off + 0x0c, 2, [this, off, next, guard](uint64_t c, bool) {
                 check(c == 0x0006,
                       csprintf("DVSEC CXL Control reads %#x after "
                                "setting Mem_Enable", c));
+            cfgWr(off + 0x14, 2, 0x0001, [this, off, next,
+                                          guard](uint64_t, bool) {
+            cfgWr(off + 0x0c, 2, 0x0002, [this, off, next,
+                                          guard](uint64_t, bool) {
+            cfgRd(off + 0x0c, 2, [this, next, guard](uint64_t c, bool) {
+                check(c == 0x0006,
+                      csprintf("DVSEC CXL Control still reads %#x after "
+                               "CONFIG_LOCK and a write of 0x2", c));
                 walkCaps(next, guard + 1);
+            });
+            });
+            });
             });
             });
         });

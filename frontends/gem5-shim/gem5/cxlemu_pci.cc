@@ -238,9 +238,17 @@ CxlemuPciDevice::writeConfig(PacketPtr pkt)
     if (off < PCI_DEVICE_SPECIFIC) {
         /* PciDevice takes the header, but stores only the low byte of a
          * 16-bit Command write and the low byte into Status, and panics
-         * on byte writes it does not know: handle those here. */
+         * on byte writes it does not know: handle Command here, ignore
+         * the others (read-only, or write-1-to-clear bits never set). */
         if (size == 2 && off == PCI_COMMAND) {
             config.command = htole(static_cast<uint16_t>(v));
+            pioPort.sendRangeChange();
+        } else if (size == 1 &&
+                   (off == PCI_COMMAND || off == PCI_COMMAND + 1)) {
+            const unsigned sh = 8 * (off - PCI_COMMAND);
+            uint16_t c = letoh(config.command);
+            c = static_cast<uint16_t>((c & ~(0xffu << sh)) | (v & 0xff) << sh);
+            config.command = htole(c);
             pioPort.sendRangeChange();
         } else if ((size == 2 && off != PCI_CACHE_LINE_SIZE) ||
                    (size == 1 && off != PCI0_INTERRUPT_LINE &&
@@ -256,8 +264,9 @@ CxlemuPciDevice::writeConfig(PacketPtr pkt)
     if ((size == 1 || size == 2 || size == 4) && !(off & (size - 1))) {
         for (unsigned b = 0; b < size; b++) {
             const uint8_t m = cfgWmask[off + b];
-            cfg[off + b] = static_cast<uint8_t>(
-                (cfg[off + b] & ~m) | (static_cast<uint8_t>(v >> (8 * b)) & m));
+            const uint8_t nv = static_cast<uint8_t>(v >> (8 * b));
+            cfg[off + b] = static_cast<uint8_t>((cfg[off + b] & ~m) |
+                                                (nv & m));
         }
         /* CONFIG_LOCK freezes the DVSEC's control and range base. */
         if (cfg[devDvsec + dvLock] & dvLockConfig) {
