@@ -120,4 +120,5 @@ class CxlemuMemory(AbstractMemory):
         PyBindMethod("report"),
         PyBindMethod("cedt"),
         PyBindMethod("lastPollTick"),
+        PyBindMethod("pollTicks"),
     ]

@@ -9,8 +9,9 @@
 #   CxlemuPlatform   - a Platform for NULL-ISA systems: PCI INTx lines
 #                      drive its `intx` pins;
 #   CxlemuMboxDriver - a driver as a SimObject: discovers the device
-#                      through configuration space and runs a background
-#                      mailbox operation (Sanitize) to its interrupt.
+#                      through configuration space and runs background
+#                      mailbox operations (Sanitize, Scan Media) to their
+#                      interrupts.
 
 from m5.objects.IntPin import (
     IntSinkPin,
@@ -79,8 +80,9 @@ class CxlemuPlatform(Platform):
 
 class CxlemuMboxDriver(SimObject):
     """Discovers a CXL memory device through ECAM configuration space and
-    its BAR, then runs Sanitize to completion, waiting for the background
-    completion interrupt on `irq`.  Exits the simulation when done."""
+    its BAR, then runs Sanitize and Scan Media to completion, waiting for
+    their interrupts on `irq` (Scan Media: also the event interrupt of the
+    poison it finds).  Exits the simulation when done."""
 
     type = "CxlemuMboxDriver"
     cxx_header = "cxlemu_mbox_driver.hh"
@@ -111,4 +113,6 @@ class CxlemuMboxDriver(SimObject):
         PyBindMethod("passed"),
         PyBindMethod("doorbellTick"),
         PyBindMethod("irqTick"),
+        PyBindMethod("scanDoorbellTick"),
+        PyBindMethod("scanIrqTick"),
     ]

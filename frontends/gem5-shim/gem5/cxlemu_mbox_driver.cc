@@ -6,7 +6,8 @@
  * (PCIe DVSEC for CXL Devices), 8.1.9 (Register Locator DVSEC), 8.2.4
  * (component registers' CXL capability array), 8.2.8 (device capabilities
  * array, Memory Device Status, mailbox registers), 8.2.9.9.1.1 (Identify
- * Memory Device) and 8.2.9.9.5.1 (Sanitize).
+ * Memory Device), 8.2.9.2 (events), 8.2.9.9.4 (poison and Scan Media)
+ * and 8.2.9.9.5.1 (Sanitize).
  */
 
 #include "cxlemu_mbox_driver.hh"
@@ -39,7 +40,12 @@ constexpr uint64_t mbPayload = 0x20;
 constexpr uint32_t ctrlDoorbell = 1u << 0;
 constexpr uint32_t ctrlBgInt = 1u << 2;
 
+constexpr uint16_t opGetEvents = 0x0100;
+constexpr uint16_t opSetEventIrq = 0x0103;
 constexpr uint16_t opIdentify = 0x4000;
+constexpr uint16_t opInjectPoison = 0x4301;
+constexpr uint16_t opScanMedia = 0x4304;
+constexpr uint16_t opScanResults = 0x4305;
 constexpr uint16_t opSanitize = 0x4400;
 constexpr unsigned rcSuccess = 0x0000;
 constexpr unsigned rcBgStarted = 0x0001;
@@ -84,7 +90,7 @@ CxlemuMboxDriver::CxlemuMboxDriver(const Params &p)
       irqPin(name() + ".irq", 0, this),
       startEvent([this] { enumerate(); }, name() + ".start"),
       resumeEvent([this] { resume(); }, name() + ".resume"),
-      irqEvent([this] { afterInterrupt(); }, name() + ".irq"),
+      irqEvent([this] { irqFire(); }, name() + ".irq"),
       progressEvent([this] { progress(); }, name() + ".progress"),
       timeoutEvent([this] {
           check(false, "the sequence finished before the timeout");
@@ -206,6 +212,9 @@ CxlemuMboxDriver::resume()
     pending = nullptr;
     if (k && !finished)
         k(respVal, respOk);
+    /* An interrupt that came while this access was in flight. */
+    if (irqPending && irqWait && !pending && !irqEvent.scheduled())
+        schedule(irqEvent, curTick());
 }
 
 /* ECAM: bus, device, function and the 4 KiB of the function. */
@@ -489,7 +498,9 @@ CxlemuMboxDriver::deviceCaps(unsigned i, unsigned count)
         const unsigned cid = id & 0xffff;
         note(csprintf("  device capability %#x version %u at %#x, %#x "
                       "bytes", cid, (id >> 16) & 0xff, off, len));
-        if (cid == 0x0002) {
+        if (cid == 0x0001) {
+            devStatus = devOff + off;
+        } else if (cid == 0x0002) {
             haveMbox = true;
             mbox = devOff + off;
         } else if (cid == 0x4000) {
@@ -531,16 +542,20 @@ CxlemuMboxDriver::mailboxCaps()
     });
 }
 
-/* Writes the command register and rings the doorbell with @p ctrl's
- * interrupt enables, waits for the doorbell to clear, reads the status:
- * the return code and the whole register. */
+/* Writes the command register (@p len input bytes, already in the
+ * payload) and rings the doorbell with @p ctrl's interrupt enables, waits
+ * for the doorbell to clear, reads the status: the return code and the
+ * whole register.  @p rung, if given, receives the tick of the doorbell
+ * write. */
 void
-CxlemuMboxDriver::mboxCommand(uint16_t opcode, uint32_t ctrl,
-                              std::function<void(unsigned, uint64_t)> k)
+CxlemuMboxDriver::mboxCommand(uint16_t opcode, uint32_t len, uint32_t ctrl,
+                              std::function<void(unsigned, uint64_t)> k,
+                              Tick *rung)
 {
-    barWr(mbox + mbCmd, 8, opcode, [this, ctrl, k](uint64_t, bool) {
-        if (ctrl & ctrlBgInt)
-            doorbellAt = curTick();
+    const uint64_t cmd = opcode | static_cast<uint64_t>(len) << 16;
+    barWr(mbox + mbCmd, 8, cmd, [this, ctrl, k, rung](uint64_t, bool) {
+        if (rung)
+            *rung = curTick();
         barWr(mbox + mbCtrl, 4, ctrl | ctrlDoorbell,
               [this, k](uint64_t, bool) { waitDoorbell(0, k); });
     });
@@ -565,7 +580,7 @@ CxlemuMboxDriver::waitDoorbell(unsigned tries,
 void
 CxlemuMboxDriver::identify()
 {
-    mboxCommand(opIdentify, 0, [this](unsigned rc, uint64_t) {
+    mboxCommand(opIdentify, 0, 0, [this](unsigned rc, uint64_t) {
         barRd(mbox + mbPayload + 0x10, 8, [this, rc](uint64_t cap, bool) {
             if (!check(rc == rcSuccess && cap << 28 == dvsecSize,
                        csprintf("Identify Memory Device: return code %#x, "
@@ -596,20 +611,71 @@ CxlemuMboxDriver::writePattern()
     });
 }
 
+/* ---- interrupts ---- */
+
+void
+CxlemuMboxDriver::armIrq()
+{
+    irqPending = false;
+    phaseIrqs = 0;
+    phaseIrqAt = 0;
+}
+
+void
+CxlemuMboxDriver::waitIrq(std::function<void()> then)
+{
+    irqWait = std::move(then);
+    if (irqPending && !pending && !irqEvent.scheduled())
+        schedule(irqEvent, curTick());
+}
+
+void
+CxlemuMboxDriver::irqFire()
+{
+    auto k = std::move(irqWait);
+    irqWait = nullptr;
+    if (k && !finished)
+        k();
+}
+
+void
+CxlemuMboxDriver::raiseInterruptPin(int)
+{
+    irqRaises++;
+    phaseIrqs++;
+    DPRINTF(Cxlemu, "%s: interrupt pin raised\n", name());
+    if (irqPending)
+        return;
+    /* From inside the library (a poll event or a register access):
+     * record, act from an event. */
+    irqPending = true;
+    phaseIrqAt = curTick();
+    if (irqWait && !pending && !irqEvent.scheduled())
+        schedule(irqEvent, curTick());
+}
+
+void
+CxlemuMboxDriver::lowerInterruptPin(int)
+{
+}
+
+/* ---- Sanitize ---- */
+
 void
 CxlemuMboxDriver::startSanitize()
 {
     /* Enable the background completion interrupt, then start. */
     barWr(mbox + mbCtrl, 4, ctrlBgInt, [this](uint64_t, bool) {
-        sanitizing = true;
-        mboxCommand(opSanitize, ctrlBgInt, [this](unsigned rc, uint64_t s) {
+        armIrq();
+        mboxCommand(opSanitize, 0, ctrlBgInt, [this](unsigned rc,
+                                                     uint64_t s) {
             if (!check(rc == rcBgStarted && (s & 1),
                        csprintf("Sanitize: return code %#x (background "
                                 "command started), background operation "
                                 "bit set", rc)))
                 return finish();
             duringSanitize();
-        });
+        }, &doorbellAt);
     });
 }
 
@@ -618,13 +684,11 @@ CxlemuMboxDriver::duringSanitize()
 {
     mediaStatus(true, [this] {
         auto wait = [this] {
-            waiting = true;
-            if (irqSeen) {
-                note("the interrupt came before the driver waited");
-                return afterInterrupt();
+            if (!irqPending) {
+                schedule(progressEvent, doorbellAt + progressDelay);
+                note("waiting for the interrupt (no register access)");
             }
-            schedule(progressEvent, doorbellAt + progressDelay);
-            note("waiting for the interrupt (no register access)");
+            waitIrq([this] { afterSanitize(); });
         };
         if (!memProbe)
             return wait();
@@ -643,40 +707,20 @@ CxlemuMboxDriver::duringSanitize()
 void
 CxlemuMboxDriver::progress()
 {
-    if (irqSeen)
+    if (irqPending)
         return;
     barRd(mbox + mbBgStatus, 8, [this](uint64_t v, bool) {
         const unsigned pct = (v >> 16) & 0x7f;
         check((v & 0xffff) == opSanitize && pct > 0 && pct < 100,
               csprintf("background command status %#x: opcode %#x, %u%% "
                        "done", v, v & 0xffff, pct));
-        if (irqSeen && !irqEvent.scheduled())
-            afterInterrupt();
     });
 }
 
 void
-CxlemuMboxDriver::raiseInterruptPin(int)
+CxlemuMboxDriver::afterSanitize()
 {
-    irqRaises++;
-    DPRINTF(Cxlemu, "%s: interrupt pin raised\n", name());
-    if (!sanitizing || irqSeen)
-        return;
-    /* From inside the library (the poll event): record, act later. */
-    irqSeen = true;
-    irqAt = curTick();
-    if (waiting && !pending && !irqEvent.scheduled())
-        schedule(irqEvent, curTick());
-}
-
-void
-CxlemuMboxDriver::lowerInterruptPin(int)
-{
-}
-
-void
-CxlemuMboxDriver::afterInterrupt()
-{
+    irqAt = phaseIrqAt;
     if (progressEvent.scheduled()) {
         deschedule(progressEvent);
         note("the operation ended before the progress read");
@@ -687,25 +731,126 @@ CxlemuMboxDriver::afterInterrupt()
         const unsigned pct = (v >> 16) & 0x7f;
         const unsigned rc = static_cast<unsigned>((v >> 32) & 0xffff);
         if (!check((v & 0xffff) == opSanitize && pct == 100 &&
-                   rc == rcSuccess,
+                   rc == rcSuccess && phaseIrqs == 1,
                    csprintf("background command status %#x: opcode %#x, "
-                            "%u%% done, return code %#x", v, v & 0xffff,
-                            pct, rc)))
+                            "%u%% done, return code %#x; %u interrupt", v,
+                            v & 0xffff, pct, rc, phaseIrqs)))
             return finish();
         barRd(mbox + mbStatus, 8, [this](uint64_t s, bool) {
             if (!check(!(s & 1), "background operation bit clear"))
                 return finish();
             mediaStatus(false, [this] {
                 if (!memProbe)
-                    return finish();
+                    return injectPoison();
                 access(memProbe, 8, false, 0, [this](uint64_t v, bool rok) {
-                    check(rok && v == 0,
-                          csprintf("memory at %#x reads %#x after sanitize",
-                                   memProbe, v));
-                    finish();
+                    if (!check(rok && v == 0,
+                               csprintf("memory at %#x reads %#x after "
+                                        "sanitize", memProbe, v)))
+                        return finish();
+                    injectPoison();
                 });
             });
         });
+    });
+}
+
+/* ---- Scan Media: an event interrupt and a second background operation
+ * ---- */
+
+void
+CxlemuMboxDriver::injectPoison()
+{
+    barWr(mbox + mbPayload, 8, poisonDpa, [this](uint64_t, bool) {
+    mboxCommand(opInjectPoison, 8, ctrlBgInt, [this](unsigned rc, uint64_t) {
+        if (!check(rc == rcSuccess,
+                   csprintf("Inject Poison at DPA %#x: return code %#x",
+                            poisonDpa, rc)))
+            return finish();
+        /* Set Event Interrupt Policy: failure log, MSI/MSI-X mode (01b),
+         * message number 1; the other logs none. */
+        barWr(mbox + mbPayload, 4, 0x11u << 16, [this](uint64_t, bool) {
+        mboxCommand(opSetEventIrq, 4, ctrlBgInt, [this](unsigned rc,
+                                                        uint64_t) {
+            if (!check(rc == rcSuccess,
+                       csprintf("Set Event Interrupt Policy (failure log: "
+                                "interrupt): return code %#x", rc)))
+                return finish();
+            startScan();
+        });
+        });
+    });
+    });
+}
+
+void
+CxlemuMboxDriver::startScan()
+{
+    /* DPA 0, 64 KiB (1024 lines), events logged (flags 0). */
+    barWr(mbox + mbPayload, 8, 0, [this](uint64_t, bool) {
+    barWr(mbox + mbPayload + 8, 8, scanLines, [this](uint64_t, bool) {
+    barWr(mbox + mbPayload + 16, 1, 0, [this](uint64_t, bool) {
+        armIrq();
+        mboxCommand(opScanMedia, 17, ctrlBgInt, [this](unsigned rc,
+                                                       uint64_t) {
+            if (!check(rc == rcBgStarted,
+                       csprintf("Scan Media of %u lines from DPA 0: return "
+                                "code %#x (background command started)",
+                                scanLines, rc)))
+                return finish();
+            note("waiting for the interrupts (no register access)");
+            waitIrq([this] { afterScan(); });
+        }, &scanAt);
+    });
+    });
+    });
+}
+
+void
+CxlemuMboxDriver::afterScan()
+{
+    scanIrqAt = phaseIrqAt;
+    note(csprintf("%u interrupts %.3f us after the doorbell", phaseIrqs,
+                  (scanIrqAt - scanAt) / 1e6));
+    if (!check(phaseIrqs == 2, "two interrupts: the failure log's event "
+                               "and the background completion"))
+        return finish();
+    barRd(devStatus, 8, [this](uint64_t ev, bool) {
+    barRd(mbox + mbBgStatus, 8, [this, ev](uint64_t v, bool) {
+        const unsigned pct = (v >> 16) & 0x7f;
+        const unsigned rc = static_cast<unsigned>((v >> 32) & 0xffff);
+        if (!check((ev & (1u << 2)) && (v & 0xffff) == opScanMedia &&
+                   pct == 100 && rc == rcSuccess,
+                   csprintf("event status %#x (failure log), background "
+                            "command status %#x: opcode %#x, %u%% done, "
+                            "return code %#x", ev, v, v & 0xffff, pct, rc)))
+            return finish();
+        mboxCommand(opScanResults, 0, ctrlBgInt, [this](unsigned rc,
+                                                        uint64_t) {
+        barRd(mbox + mbPayload + 0x12, 2, [this, rc](uint64_t n, bool) {
+        barRd(mbox + mbPayload + 0x20, 8, [this, rc, n](uint64_t a, bool) {
+            if (!check(rc == rcSuccess && n == 1 &&
+                       (a & ~UINT64_C(0x3f)) == poisonDpa,
+                       csprintf("Get Scan Media Results: return code %#x, "
+                                "%u record(s), the first at DPA %#x",
+                                rc, n, a & ~UINT64_C(0x3f))))
+                return finish();
+            /* Get Event Records of the failure log. */
+            barWr(mbox + mbPayload, 1, 2, [this](uint64_t, bool) {
+            mboxCommand(opGetEvents, 1, ctrlBgInt, [this](unsigned rc,
+                                                          uint64_t) {
+            barRd(mbox + mbPayload + 0x14, 2, [this, rc](uint64_t n,
+                                                         bool) {
+                check(rc == rcSuccess && n == 1,
+                      csprintf("Get Event Records (failure log): return "
+                               "code %#x, %u record(s)", rc, n));
+                finish();
+            });
+            });
+            });
+        });
+        });
+        });
+    });
     });
 }
 

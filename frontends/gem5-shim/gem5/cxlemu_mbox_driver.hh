@@ -15,8 +15,12 @@
  * (a memory read fails), reads the progress once, and waits for the
  * interrupt on its `irq` pin without touching the device.  When it comes,
  * it reads the Background Command Status and checks that the media is
- * back and zeroed.  Each step is checked; report() lists them and
- * passed() says whether all held.  The simulation exits when it is done.
+ * back and zeroed.  Then it injects poison, asks for event interrupts of
+ * the failure log and runs Scan Media: the scan's end brings two
+ * interrupts (the General Media event it logs and the background
+ * completion); it checks the Event Status, the scan results and the
+ * failure log.  Each step is checked; report() lists them and passed()
+ * says whether all held.  The simulation exits when it is done.
  */
 
 #ifndef __CXLEMU_GEM5_CXLEMU_MBOX_DRIVER_HH__
@@ -56,6 +60,9 @@ class CxlemuMboxDriver : public SimObject
     uint64_t doorbellTick() const { return doorbellAt; }
     /** Tick the interrupt pin rose after it (0: never). */
     uint64_t irqTick() const { return irqAt; }
+    /** Same for Scan Media. */
+    uint64_t scanDoorbellTick() const { return scanAt; }
+    uint64_t scanIrqTick() const { return scanIrqAt; }
 
     /* IntSinkPin interface. */
     void raiseInterruptPin(int num);
@@ -109,16 +116,23 @@ class CxlemuMboxDriver : public SimObject
     void deviceCaps(unsigned i, unsigned count);
     void mediaStatus(bool disabled, std::function<void()> then);
     void mailboxCaps();
-    void mboxCommand(uint16_t opcode, uint32_t ctrl,
-                     std::function<void(unsigned rc, uint64_t sts)> k);
+    void mboxCommand(uint16_t opcode, uint32_t len, uint32_t ctrl,
+                     std::function<void(unsigned rc, uint64_t sts)> k,
+                     Tick *rung = nullptr);
     void waitDoorbell(unsigned tries,
                       std::function<void(unsigned rc, uint64_t sts)> k);
     void identify();
     void writePattern();
+    void armIrq();
+    void waitIrq(std::function<void()> then);
+    void irqFire();
     void startSanitize();
     void duringSanitize();
     void progress();
-    void afterInterrupt();
+    void afterSanitize();
+    void injectPoison();
+    void startScan();
+    void afterScan();
 
     System *system;
     const RequestorID requestorId;
@@ -146,18 +160,25 @@ class CxlemuMboxDriver : public SimObject
     uint64_t dvsecSize = 0;
     bool haveComp = false, haveMemdev = false;
     uint64_t compOff = 0, devOff = 0;
-    uint64_t mbox = 0, mds = 0;
+    uint64_t mbox = 0, mds = 0, devStatus = 0;
     bool haveMbox = false, haveMds = false;
     uint64_t serial = 0;
 
     static constexpr uint64_t pattern = 0x1122334455667788ull;
+    static constexpr uint64_t poisonDpa = 0x1000;
+    static constexpr unsigned scanLines = 1024; /* 64 KiB */
 
-    bool sanitizing = false;
-    bool waiting = false;
-    bool irqSeen = false;
+    /* Interrupts: the continuation waiting for the next one, whether one
+     * came since armIrq(), when the first did and how many. */
+    std::function<void()> irqWait;
+    bool irqPending = false;
     unsigned irqRaises = 0;
+    unsigned phaseIrqs = 0;
+    Tick phaseIrqAt = 0;
     Tick doorbellAt = 0;
     Tick irqAt = 0;
+    Tick scanAt = 0;
+    Tick scanIrqAt = 0;
     std::vector<std::string> lines;
     bool ok = true;
     bool finished = false;

@@ -472,6 +472,8 @@ CxlemuMemory::poll()
         pollAt.pop();
     stats->polls++;
     lastPoll = curTick();
+    if (pollLog.size() < maxPollLog)
+        pollLog.push_back(lastPoll);
     cxlemu_sim_poll(sim);
     if (!pollAt.empty() && !pollEvent.scheduled())
         schedule(pollEvent, std::max(pollAt.top(), curTick()));

@@ -79,6 +79,9 @@ class CxlemuMemory : public memory::AbstractMemory
     std::vector<uint8_t> cedt();
     /** Tick of the last poll event (0 before the first). */
     uint64_t lastPollTick() const { return lastPoll; }
+    /** Ticks of the first maxPollLog poll events. */
+    std::vector<uint64_t> pollTicks() const { return pollLog; }
+    static constexpr size_t maxPollLog = 4096;
 
     /** The libcxlemu machine, for the objects of this directory that map
      * parts of it (CxlemuPciDevice). */
@@ -173,6 +176,7 @@ class CxlemuMemory : public memory::AbstractMemory
     EventFunctionWrapper pollEvent;
     bool started = false;
     Tick lastPoll = 0;
+    std::vector<uint64_t> pollLog;
     std::vector<IrqListener> irqListeners;
     const std::string cedtFile;
 

@@ -15,7 +15,13 @@
 # registers near the end of the operation, so it can only complete from the
 # shim's poll event (libcxlemu's schedule() -> gem5 event ->
 # cxlemu_sim_poll()).  The script checks that: the interrupt tick is the
-# tick of the last poll event, and the poll count is non-zero.
+# tick of a poll event, and the poll count is non-zero.
+#
+# Then the driver injects poison, asks for event interrupts of the failure
+# log and runs Scan Media over the first 64 KiB: its end brings the
+# General Media event (an event interrupt) and the background completion,
+# both from a poll event again, and the driver checks the Event Status,
+# the scan results and the failure log.
 #
 # It also checks the machine's CEDT (cxlemu_sim_cedt()), which the shim
 # writes to the output directory (cedt.dat) and gives to Python (cedt()):
@@ -186,18 +192,23 @@ drv = system.driver.getCCObject()
 print("---- CxlemuMboxDriver ----")
 print(drv.report(), end="")
 check(drv.passed(), "the driver's checks")
-irq = drv.irqTick()
-bell = drv.doorbellTick()
-check(
-    irq != 0 and irq == cc.lastPollTick(),
-    "the interrupt came from the poll event (interrupt at tick %d, last "
-    "poll event at tick %d)" % (irq, cc.lastPollTick()),
-)
-if irq:
-    print(
-        "sanitize: doorbell write at tick %d, completion interrupt at tick "
-        "%d: %.3f us of simulated time" % (bell, irq, (irq - bell) / 1e6)
+poll_ticks = list(cc.pollTicks())
+print("poll events at ticks %s" % poll_ticks)
+for what, bell, irq in (
+    ("sanitize", drv.doorbellTick(), drv.irqTick()),
+    ("scan media", drv.scanDoorbellTick(), drv.scanIrqTick()),
+):
+    check(
+        irq != 0 and irq in poll_ticks,
+        "%s: the completion interrupt (tick %d) came at a poll event"
+        % (what, irq),
     )
+    if irq:
+        print(
+            "%s: doorbell write at tick %d, completion interrupt at tick "
+            "%d: %.3f us of simulated time"
+            % (what, bell, irq, (irq - bell) / 1e6)
+        )
 
 m5.stats.dump()
 stats = os.path.join(m5.options.outdir, "stats.txt")
@@ -215,6 +226,7 @@ with open(stats) as f:
                 "system.cxl.writeReqs",
                 "system.cxl.polls",
                 "system.cxl.mboxIrqs",
+                "system.cxl.eventIrqs",
                 "system.cxlpci.",
                 "system.platform.",
             )
@@ -222,7 +234,10 @@ with open(stats) as f:
             print(line.rstrip())
         if line.startswith("system.cxl.polls "):
             polls = int(line.split()[1])
-check(polls is not None and polls > 0, "poll events ran (%s)" % polls)
+check(
+    polls is not None and polls > 0 and polls == len(poll_ticks),
+    "poll events ran (%s)" % polls,
+)
 
 if failed:
     print("cxlemu_mbox: %d check(s) failed" % len(failed))
