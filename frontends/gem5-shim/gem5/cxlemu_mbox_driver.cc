@@ -643,7 +643,7 @@ CxlemuMboxDriver::raiseInterruptPin(int)
 {
     irqRaises++;
     phaseIrqs++;
-    DPRINTF(Cxlemu, "%s: interrupt pin raised\n", name());
+    DPRINTF(Cxlemu, "interrupt pin raised\n");
     if (irqPending)
         return;
     /* From inside the library (a poll event or a register access):

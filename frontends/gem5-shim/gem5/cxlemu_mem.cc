@@ -471,6 +471,8 @@ CxlemuMemory::poll()
     while (!pollAt.empty() && pollAt.top() <= curTick())
         pollAt.pop();
     stats->polls++;
+    DPRINTF(Cxlemu, "poll event: cxlemu_sim_poll() at %u ns\n",
+            hostNowNs());
     lastPoll = curTick();
     if (pollLog.size() < maxPollLog)
         pollLog.push_back(lastPoll);

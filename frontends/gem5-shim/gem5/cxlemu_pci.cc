@@ -400,8 +400,11 @@ CxlemuPciDevice::interrupt(bool event, unsigned log, unsigned vector)
         stats.eventIrqs++;
     else
         stats.mboxIrqs++;
-    DPRINTF(Cxlemu, "endpoint %u: %s interrupt (log %u vector %u)\n", ep,
-            event ? "event" : "mailbox", log, vector);
+    if (event)
+        DPRINTF(Cxlemu, "endpoint %u: event interrupt (log %u vector %u)\n",
+                ep, log, vector);
+    else
+        DPRINTF(Cxlemu, "endpoint %u: mailbox interrupt\n", ep);
     if (!deliverIntx || !config.interruptPin)
         return;
     if (letoh(config.command) & pciCmdIntxDisable) {
