@@ -7,7 +7,9 @@
 #          functional accesses;
 #   pio  - the register windows (host bridge, switch upstream port and
 #          endpoint component registers, endpoint mailboxes).
-# Everything goes through the simulator ABI of include/cxlemu/sim.h.
+# Everything goes through the simulator ABI of include/cxlemu/sim.h.  The
+# machine's CEDT goes to `cedt_file` in the output directory and to Python
+# (cedt()).  CxlemuPci.py puts its endpoints on gem5's PCI bus.
 
 from m5.objects.AbstractMemory import AbstractMemory
 from m5.params import *
@@ -100,6 +102,11 @@ class CxlemuMemory(AbstractMemory):
     ps_per_byte = Param.Int(-1, "link serialisation, ps per byte")
 
     reg_latency = Param.Latency("20ns", "latency of a register access")
+    cedt_file = Param.String(
+        "cedt.dat",
+        "file in the output directory that receives the machine's CEDT "
+        "(cxlemu_sim_cedt()) at init; empty: none",
+    )
 
     cxx_exports = [
         PyBindMethod("numRegions"),
@@ -111,4 +118,7 @@ class CxlemuMemory(AbstractMemory):
         PyBindMethod("regWindowKind"),
         PyBindMethod("numEndpoints"),
         PyBindMethod("report"),
+        PyBindMethod("cedt"),
+        PyBindMethod("lastPollTick"),
+        PyBindMethod("pollTicks"),
     ]

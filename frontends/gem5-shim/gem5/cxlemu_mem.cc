@@ -28,6 +28,7 @@
 #include <cxlemu/topology.h>
 
 #include "base/logging.hh"
+#include "base/output.hh"
 #include "base/trace.hh"
 #include "debug/Cxlemu.hh"
 #include "sim/core.hh"
@@ -141,7 +142,8 @@ CxlemuMemory::CxlemuMemory(const Params &p)
       regPort(name() + ".pio", *this, true),
       memQ([this] { dequeue(memQ); }, name() + ".memRespEvent"),
       regQ([this] { dequeue(regQ); }, name() + ".regRespEvent"),
-      pollEvent([this] { poll(); }, name() + ".pollEvent")
+      pollEvent([this] { poll(); }, name() + ".pollEvent"),
+      cedtFile(p.cedt_file)
 {
     memQ.port = &memPort;
     regQ.port = &regPort;
@@ -317,6 +319,18 @@ void
 CxlemuMemory::init()
 {
     memory::AbstractMemory::init();
+    if (!cedtFile.empty()) {
+        std::vector<uint8_t> t = cedt();
+        fatal_if(t.empty(), "%s: no CEDT to write", name());
+        OutputStream *os = simout.create(cedtFile, true);
+        os->stream()->write(reinterpret_cast<const char *>(t.data()),
+                            static_cast<std::streamsize>(t.size()));
+        fatal_if(!*os->stream(), "%s: cannot write %s", name(),
+                 simout.resolve(cedtFile));
+        simout.close(os);
+        inform("%s: CEDT (%u bytes) written to %s", name(), t.size(),
+               simout.resolve(cedtFile));
+    }
     if (memPort.isConnected())
         memPort.sendRangeChange();
     if (regPort.isConnected())
@@ -409,6 +423,25 @@ CxlemuMemory::report() const
     return out;
 }
 
+std::vector<uint8_t>
+CxlemuMemory::cedt()
+{
+    size_t len = 0;
+    int rc = cxlemu_sim_cedt(sim, nullptr, 0, &len);
+    if (rc != -ENOSPC || !len) {
+        warn("%s: cxlemu_sim_cedt: %s", name(), cxlemu_strerror(rc));
+        return {};
+    }
+    std::vector<uint8_t> t(len);
+    rc = cxlemu_sim_cedt(sim, t.data(), t.size(), &len);
+    if (rc) {
+        warn("%s: cxlemu_sim_cedt: %s", name(), cxlemu_strerror(rc));
+        return {};
+    }
+    t.resize(len);
+    return t;
+}
+
 /* ---- host services ---- */
 
 uint64_t
@@ -438,6 +471,11 @@ CxlemuMemory::poll()
     while (!pollAt.empty() && pollAt.top() <= curTick())
         pollAt.pop();
     stats->polls++;
+    DPRINTF(Cxlemu, "poll event: cxlemu_sim_poll() at %u ns\n",
+            hostNowNs());
+    lastPoll = curTick();
+    if (pollLog.size() < maxPollLog)
+        pollLog.push_back(lastPoll);
     cxlemu_sim_poll(sim);
     if (!pollAt.empty() && !pollEvent.scheduled())
         schedule(pollEvent, std::max(pollAt.top(), curTick()));
@@ -448,6 +486,8 @@ CxlemuMemory::hostMboxIrq(uint32_t ep)
 {
     DPRINTF(Cxlemu, "mailbox interrupt, endpoint %u\n", ep);
     stats->mboxIrqs++;
+    for (auto &l : irqListeners)
+        l(ep, false, 0, 0);
 }
 
 void
@@ -456,6 +496,8 @@ CxlemuMemory::hostEventIrq(uint32_t ep, unsigned log, unsigned vector)
     DPRINTF(Cxlemu, "event interrupt, endpoint %u log %u vector %u\n", ep,
             log, vector);
     stats->eventIrqs++;
+    for (auto &l : irqListeners)
+        l(ep, true, log, vector);
 }
 
 void

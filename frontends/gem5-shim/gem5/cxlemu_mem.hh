@@ -74,6 +74,28 @@ class CxlemuMemory : public memory::AbstractMemory
     unsigned numEndpoints() const;
     /** Per-endpoint counters of the library, one line per endpoint. */
     std::string report() const;
+    /** The machine's CEDT (cxlemu_sim_cedt()), empty if it cannot be
+     * built; Python gets a list of byte values. */
+    std::vector<uint8_t> cedt();
+    /** Tick of the last poll event (0 before the first). */
+    uint64_t lastPollTick() const { return lastPoll; }
+    /** Ticks of the first maxPollLog poll events. */
+    std::vector<uint64_t> pollTicks() const { return pollLog; }
+    static constexpr size_t maxPollLog = 4096;
+
+    /** The libcxlemu machine, for the objects of this directory that map
+     * parts of it (CxlemuPciDevice). */
+    struct cxlemu_sim *machine() const { return sim; }
+
+    /**
+     * Who hears the library's interrupts: @p event false for a mailbox
+     * interrupt (log and vector 0), true for an event interrupt.  Called
+     * from inside libcxlemu (a register write or cxlemu_sim_poll()): a
+     * listener must not call back into the machine; it schedules instead.
+     */
+    using IrqListener = std::function<void(uint32_t ep, bool event,
+                                           unsigned log, unsigned vector)>;
+    void addIrqListener(IrqListener l) { irqListeners.push_back(l); }
 
     /* Host services of libcxlemu (struct cxlemu_sim_host), public so that
      * the C callbacks in the .cc can reach them. */
@@ -153,6 +175,10 @@ class CxlemuMemory : public memory::AbstractMemory
         pollAt;
     EventFunctionWrapper pollEvent;
     bool started = false;
+    Tick lastPoll = 0;
+    std::vector<uint64_t> pollLog;
+    std::vector<IrqListener> irqListeners;
+    const std::string cedtFile;
 
     struct CxlStats : public statistics::Group
     {
