@@ -170,14 +170,18 @@ for id in $(tr ',' ' ' < $cxldev/$rd/target_list); do
 		case $(readlink -f "$cxldev/$m") in "$host"/*) mems="$mems $m" ;; esac
 	done
 done
-dmesg -c > /dev/null
+# The kernel's messages from here on (the log is kept for init's dump).
+klines=$(dmesg | wc -l)
 t=$(guest_now)
+# The size is given: ndctl sizes a region by the memdevs' capacity, not by
+# what the firmware's region left free (half of each).
 # shellcheck disable=SC2086 # a list of memdev names
-out=$(cxl create-region -t ram -d $rd -w 2 -g 256 -m $mems 2>&1)
+out=$(cxl create-region -t ram -d $rd -w 2 -g 256 -s "$memsize" -m $mems 2>&1)
 rc=$?
 echo "$out"
 region=$(echo "$out" | sed -n 's/.*"region":"\(region[0-9]*\)".*/\1/p' | head -n 1)
-why=$(dmesg | grep -m 1 'Failed to synchronize CPU cache state')
+dmesg | tail -n +$((klines + 1)) > /tmp/kmsg
+why=$(grep -m 1 'Failed to synchronize CPU cache state' /tmp/kmsg)
 if [ $rc -eq 0 ] && [ -n "$region" ]; then
 	guest_time create-region "$t"
 	guest_ok create-region "$region on $rd, 2-way 256 B over$mems"
@@ -201,6 +205,6 @@ elif [ -n "$why" ]; then
 		guest_fail create-region-refused "decoders still hold the refused region:$left"
 	fi
 else
-	guest_fail create-region "cxl create-region -d $rd -w 2 -g 256 -m$mems failed (status $rc): $(dmesg | tail -n 5 | tr '\n' ' ')"
+	guest_fail create-region "cxl create-region -d $rd -w 2 -g 256 -s $memsize -m$mems failed (status $rc): $(echo "$out" | tail -n 3 | tr '\n' ' ') kernel: $(tail -n 5 /tmp/kmsg | tr '\n' ' ')"
 fi
 guest_status

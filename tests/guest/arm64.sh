@@ -35,7 +35,9 @@ hostmem=$(build_host_cxlmem) || {
 	echo "arm64: cannot build cxlmem for the host" >&2
 	exit 2
 }
-trap 'rm -rf "$work"' EXIT
+# The work directory (backend files, console and QEMU logs) is kept when
+# a check failed.
+trap '[ "${status:-1}" -ne 0 ] && echo "arm64: kept $work" || rm -rf "$work"' EXIT
 seed=$((RANDOM + 1))
 memsize=536870912
 # shellcheck disable=SC2054 # QEMU options are comma lists
@@ -73,7 +75,10 @@ if [ "$setup" = "6 components, 2 windows" ]; then
 else
 	fail "libcxlemu models 6 components, 2 windows; cxlemu_setup says '${setup:-nothing}'"
 fi
-said=$(grep -vE '^([0-9]+@[0-9.]+:)?cxlemu_[a-z]+ ' "$work/qemu.log" || true)
+# Linux 6.12 reads GICD_TYPER2 (offset 0xc), which QEMU 10.0's GICv3 does
+# not implement: that guest error is the GIC's, not CXL's.
+said=$(grep -vE '^([0-9]+@[0-9.]+:)?cxlemu_[a-z]+ |^gicv3_dist_read: invalid guest read at offset 0+c size 4$' \
+	"$work/qemu.log" || true)
 if [ -z "$said" ]; then
 	ok "QEMU reported no warnings or guest errors"
 else
@@ -120,6 +125,7 @@ check_region() {
 	for p in 0 1; do
 		f=$(field "$reg" "pos$p")
 		serial=$(echo "$f" | sed -n 's/.*:serial=\([^:]*\).*/\1/p')
+		[ -z "$serial" ] || serial=$((serial)) # sysfs prints it in hex
 		dpa=$(echo "$f" | sed -n 's/.*:dpa=\([^:]*\).*/\1/p')
 		if [ -z "$serial" ] || [ ! -f "$work/sn$serial" ]; then
 			fail "region $tag position $p: no backend for '$f'"
