@@ -1,22 +1,26 @@
 #!/bin/sh
 # Guest side of arm64.sh: Linux on the aarch64 `virt` machine (UEFI,
-# ACPI), two CXL host bridges with a device each, window 0 interleaving
-# them 2-way at 4 KiB with a region the firmware committed (cxlemu-region),
-# window 1 at 256 B for a region Linux creates.  Steps:
+# ACPI) with three CXL host bridges, regions the firmware committed
+# (cxlemu-region) and a region Linux creates.  Steps:
 #   acpi       the CXL root (ACPI0017), two ACPI0016 host bridges, the CEDT
 #   enumerate  root0 with both host bridges, two memdevs and endpoints, the
 #              root decoders of both windows (GUEST-INFO window N ...)
 #   identify   Identify Memory Device / partition info / firmware info of
 #              each memdev through `cxl list` (the library's mailbox)
-#   fwregion   Linux assembled the committed region: 512 MiB, 2-way 4 KiB;
-#              as devdax, 4 MiB written and verified (GUEST-INFO region fw)
+#   fwW        Linux assembled the regions the firmware committed (512 MiB,
+#              2-way, on window W, test.fw); as devdax, 4 MiB written and
+#              verified through each (GUEST-INFO region fwW)
 #   create     `cxl create-region` on window 1, 2-way 256 B, written and
 #              verified (GUEST-INFO region new); a kernel that cannot
 #              invalidate CPU caches for CXL memory (arm64 before the cache
 #              maintenance framework) refuses the commit: reported as
 #              GUEST-SKIP with the kernel's message
 # Kernel command line: test.seed=S (data pattern), test.mem=B (bytes of
-# each memdev).
+# each memdev), test.hbs=N (host bridges), test.eps=N (memdevs, serial
+# numbers 1 to N), test.windows=W:WAYS,... (root decoders), test.fw=W:G,...
+# (firmware regions), test.create=W (window of the created region, which
+# uses what the firmware regions left of the memdevs below both host
+# bridges of window W: test.mem / 3 of each).
 # shellcheck source=tests/guest/guest-lib.sh
 . /usr/share/guest/lib.sh
 
@@ -41,19 +45,21 @@ memdevs() {
 }
 
 # ---- ACPI -------------------------------------------------------------------
+hbs=$(arg hbs)
+eps=$(arg eps)
 n16=$(count $acpidev/ACPI0016:*)
-if [ -e $acpidev/ACPI0017:00 ] && [ "$n16" -eq 2 ] && [ -e /sys/firmware/acpi/tables/CEDT ]; then
+if [ -e $acpidev/ACPI0017:00 ] && [ "$n16" -eq "$hbs" ] && [ -e /sys/firmware/acpi/tables/CEDT ]; then
 	guest_ok acpi "ACPI0017:00, $n16 ACPI0016 host bridges, CEDT $(wc -c < /sys/firmware/acpi/tables/CEDT) bytes"
 else
-	guest_fail acpi "ACPI0017: $(count $acpidev/ACPI0017:*), ACPI0016: $n16 (want 2), CEDT: $(count /sys/firmware/acpi/tables/CEDT)"
+	guest_fail acpi "ACPI0017: $(count $acpidev/ACPI0017:*), ACPI0016: $n16 (want $hbs), CEDT: $(count /sys/firmware/acpi/tables/CEDT)"
 fi
 
 # ---- enumeration --------------------------------------------------------------
 t0=$(guest_now)
-if guest_wait 120 sh -c "[ \$(ls -d $cxldev/endpoint* 2> /dev/null | wc -l) -ge 2 ]"; then
+if guest_wait 120 sh -c "[ \$(ls -d $cxldev/endpoint* 2> /dev/null | wc -l) -ge $eps ]"; then
 	guest_ok enumerate "memdevs=$(count $cxldev/mem*) endpoints=$(count $cxldev/endpoint*) dports=$(count $cxldev/root0/dport*)"
 else
-	guest_fail enumerate "want 2 endpoints, have $(count $cxldev/endpoint*) (memdevs $(count $cxldev/mem*), root0 dports $(count $cxldev/root0/dport*))"
+	guest_fail enumerate "want $eps endpoints, have $(count $cxldev/endpoint*) (memdevs $(count $cxldev/mem*), root0 dports $(count $cxldev/root0/dport*))"
 	lspci 2> /dev/null | head -n 20
 	guest_status
 	exit
@@ -62,13 +68,15 @@ guest_time enumerate "$t0"
 echo "--- cxl list -M -P -D -u"
 cxl list -M -P -D -u
 echo "---"
-for w in 0 1; do
+# test.windows=W:WAYS,...: the root decoders (host bridge interleave ways).
+for spec in $(arg windows | tr ',' ' '); do
+	w=${spec%%:*}
 	rd=$cxldev/decoder0.$w
-	if [ -e "$rd" ] && [ "$(cat "$rd/cap_ram")" = 1 ] && [ "$(cat "$rd/interleave_ways")" = 2 ]; then
+	if [ -e "$rd" ] && [ "$(cat "$rd/cap_ram")" = 1 ] && [ "$(cat "$rd/interleave_ways")" = "${spec#*:}" ]; then
 		guest_ok "rootdecoder-$w" "decoder0.$w start=$(cat "$rd/start") size=$(cat "$rd/size") gran=$(cat "$rd/interleave_granularity") targets=$(cat "$rd/target_list")"
 		echo "GUEST-INFO window $w start=$(cat "$rd/start") size=$(cat "$rd/size") gran=$(cat "$rd/interleave_granularity")"
 	else
-		guest_fail "rootdecoder-$w" "no volatile 2-way root decoder decoder0.$w"
+		guest_fail "rootdecoder-$w" "no volatile ${spec#*:}-way root decoder decoder0.$w"
 	fi
 done
 
@@ -93,10 +101,11 @@ for m in $(memdevs); do
 		guest_fail "firmware-info-$m" "$(tr -d ' \n' < /tmp/fw | head -c 300)"
 	fi
 done
-if [ "$(echo "$serials" | tr ' ' '\n' | sort -n | tr '\n' ' ')" = " 1 2 " ]; then
-	guest_ok serials "1 2"
+want=$(seq 1 "$eps" | tr '\n' ' ')
+if [ "$(echo "$serials" | tr ' ' '\n' | sed '/^$/d' | sort -n | tr '\n' ' ')" = "$want" ]; then
+	guest_ok serials "$want"
 else
-	guest_fail serials "want serial numbers 1 and 2, have:$serials"
+	guest_fail serials "want serial numbers $want, have:$serials"
 fi
 
 # region_info TAG REGION: GUEST-INFO region TAG with its layout (memdev,
@@ -141,28 +150,37 @@ devdax_data() {
 	fi
 }
 
-# ---- the region the firmware committed ------------------------------------------
-if guest_wait 30 test -e $cxldev/region0/size; then
-	r=$cxldev/region0
-	size=$(cat $r/size)
-	ways=$(cat $r/interleave_ways)
-	gran=$(cat $r/interleave_granularity)
-	if [ "$size" = 0x20000000 ] && [ "$ways" = 2 ] && [ "$gran" = 4096 ] &&
-		[ "$(basename "$(readlink -f "$r/..")")" = decoder0.0 ]; then
-		guest_ok fwregion-assemble "region0 size=$size ways=$ways gran=$gran on decoder0.0 (committed by firmware)"
-	else
-		guest_fail fwregion-assemble "region0 size=$size ways=$ways gran=$gran on $(basename "$(readlink -f "$r/..")"), want 0x20000000 2 4096 decoder0.0"
+# ---- the regions the firmware committed ---------------------------------------
+# test.fw=W:G,...: window W holds a 2-way region of 512 MiB at G bytes that
+# the firmware committed (tag fwW); Linux must have assembled it below the
+# root decoder decoder0.W.  Each gets its own pattern (seed + W + 10).
+for spec in $(arg fw | tr ',' ' '); do
+	w=${spec%%:*}
+	g=${spec#*:}
+	rdev=$cxldev/decoder0.$w
+	if ! guest_wait 30 sh -c "ls -d $rdev/region* > /dev/null 2>&1"; then
+		guest_fail "fw$w-assemble" "Linux assembled no region on decoder0.$w: $(dmesg | grep -i -E 'cxl|region' | tail -n 3 | tr '\n' ' ')"
+		continue
 	fi
-	region_info fw region0
-	devdax_data fwregion dax0.0 "$seed"
-else
-	guest_fail fwregion-assemble "Linux assembled no region: $(dmesg | grep -i -E 'cxl|region' | tail -n 5 | tr '\n' ' ')"
-fi
+	region=$(basename "$(ls -d "$rdev"/region* | head -n 1)")
+	r=$cxldev/$region
+	size=$(cat "$r/size")
+	ways=$(cat "$r/interleave_ways")
+	gran=$(cat "$r/interleave_granularity")
+	if [ "$size" = 0x20000000 ] && [ "$ways" = 2 ] && [ "$gran" = "$g" ]; then
+		guest_ok "fw$w-assemble" "$region on decoder0.$w size=$size ways=$ways gran=$gran (committed by firmware)"
+	else
+		guest_fail "fw$w-assemble" "$region on decoder0.$w size=$size ways=$ways gran=$gran, want 0x20000000 2 $g"
+	fi
+	region_info "fw$w" "$region"
+	devdax_data "fw$w" "dax${region#region}.0" "$((seed + w + 10))"
+done
 
 # ---- a region Linux creates -------------------------------------------------------
 # Memdevs in position order: position = index of the device's host bridge in
 # the root decoder's target list.
-rd=decoder0.1
+rd=decoder0.$(arg create)
+csize=$((memsize / 3 * 2))
 mems=
 for id in $(tr ',' ' ' < $cxldev/$rd/target_list); do
 	host=$(readlink -f "$cxldev/root0/dport$id")
@@ -170,13 +188,15 @@ for id in $(tr ',' ' ' < $cxldev/$rd/target_list); do
 		case $(readlink -f "$cxldev/$m") in "$host"/*) mems="$mems $m" ;; esac
 	done
 done
-# The kernel's messages from here on (the log is kept for init's dump).
+# The regions so far (the firmware's) and the kernel's messages from here
+# on (the log is kept for init's dump).
+before=" $(cd $cxldev && ls -d region* 2> /dev/null | tr '\n' ' ')"
 klines=$(dmesg | wc -l)
 t=$(guest_now)
 # The size is given: ndctl sizes a region by the memdevs' capacity, not by
-# what the firmware's region left free (half of each).
+# what the firmware's regions left free (a third of each).
 # shellcheck disable=SC2086 # a list of memdev names
-out=$(cxl create-region -t ram -d $rd -w 2 -g 256 -s "$memsize" -m $mems 2>&1)
+out=$(cxl create-region -t ram -d $rd -w 2 -g 256 -s "$csize" -m $mems 2>&1)
 rc=$?
 echo "$out"
 region=$(echo "$out" | sed -n 's/.*"region":"\(region[0-9]*\)".*/\1/p' | head -n 1)
@@ -189,15 +209,16 @@ if [ $rc -eq 0 ] && [ -n "$region" ]; then
 	devdax_data create "dax${region#region}.0" "$((seed + 1))"
 elif [ -n "$why" ]; then
 	# The commit the kernel refuses: once the half-made region is
-	# destroyed, no decoder may still be part of a region but region0.
+	# destroyed, no decoder may be part of a region but the firmware's.
 	echo "GUEST-SKIP create-region the kernel refuses to commit a region it cannot flush CPU caches for:$(echo "$why" | sed 's/^\[[^]]*\]//')"
-	for r in $(cd $cxldev/$rd && ls -d region* 2> /dev/null); do
-		cxl destroy-region -f "$r" > /dev/null 2>&1 || true
+	for reg in $(cd $cxldev/$rd && ls -d region* 2> /dev/null); do
+		case "$before " in *" $reg "*) ;; *) cxl destroy-region -f "$reg" > /dev/null 2>&1 || true ;; esac
 	done
 	left=
 	for d in "$cxldev"/decoder*.*; do
-		[ -e "$d/region" ] || continue
-		case $(cat "$d/region") in '' | region0) ;; *) left="$left $(basename "$d")=$(cat "$d/region")" ;; esac
+		reg=$(cat "$d/region" 2> /dev/null)
+		[ -n "$reg" ] || continue
+		case "$before " in *" $reg "*) ;; *) left="$left $(basename "$d")=$reg" ;; esac
 	done
 	if [ -z "$left" ]; then
 		guest_ok create-region-refused "cxl create-region failed cleanly (status $rc)"
@@ -205,6 +226,6 @@ elif [ -n "$why" ]; then
 		guest_fail create-region-refused "decoders still hold the refused region:$left"
 	fi
 else
-	guest_fail create-region "cxl create-region -d $rd -w 2 -g 256 -s $memsize -m$mems failed (status $rc): $(echo "$out" | tail -n 3 | tr '\n' ' ') kernel: $(tail -n 5 /tmp/kmsg | tr '\n' ' ')"
+	guest_fail create-region "cxl create-region -d $rd -w 2 -g 256 -s $csize -m$mems failed (status $rc): $(echo "$out" | tail -n 3 | tr '\n' ' ') kernel: $(tail -n 5 /tmp/kmsg | tr '\n' ' ')"
 fi
 guest_status

@@ -1,18 +1,19 @@
 #!/bin/bash
 # CXL on the aarch64 `virt` machine (TCG, UEFI + ACPI), served by the same
-# libcxlemu front-end as q35: two host bridges (with HDM decoders), a root
-# port and a 512 MiB volatile device on each; window 0 interleaves them
-# 2-way at 4 KiB and holds a 512 MiB region the firmware commits
-# (`-object cxlemu-region`), window 1 interleaves them at 256 B for a
-# region Linux creates itself.  The guest (arm64.guest.sh) checks the ACPI
-# objects, enumeration, the mailbox (identify, partition and firmware info)
-# and the data through both regions; the host then checks
+# libcxlemu front-end as q35: three host bridges, two with a device each and
+# interleaved 2-way by windows 0 (4 KiB) and 1 (256 B), one with a switch
+# and two devices below it (window 2, interleaved 2-way by the switch).
+# The firmware commits a 512 MiB region on each window (`-object
+# cxlemu-region`); Linux assembles them and creates one more on window 1.
+# The guest (arm64.guest.sh) checks the ACPI objects, enumeration, the
+# mailbox (identify, partition and firmware info) and the data through
+# every region; the host then checks
 #   - that the library models the machine (cxlemu_setup) and QEMU reported
 #     no warnings or guest errors;
 #   - where `virt` put the windows (above its high PCIe MMIO, 256 MiB
 #     aligned, as the guest's root decoders see them);
-#   - from -trace cxlemu_layout, that page translation served the firmware's
-#     region and per-access routing the created one;
+#   - from -trace cxlemu_layout, that page translation served the 4 KiB
+#     regions and per-access routing the 256 B ones;
 #   - the data the guest wrote, in the backend files at the positions and
 #     DPAs the guest's layout gives them.
 # Debian's arm64 kernel 6.12 cannot flush CPU caches for CXL memory and so
@@ -39,25 +40,46 @@ hostmem=$(build_host_cxlmem) || {
 # a check failed.
 trap '[ "${status:-1}" -ne 0 ] && echo "arm64: kept $work" || rm -rf "$work"' EXIT
 seed=$((RANDOM + 1))
-memsize=536870912
+memsize=805306368
+# Host bridges cxl.1 and cxl.2 with a root port and a device each
+# (cxl-vmem0, cxl-vmem1), cxl.3 with a switch and two devices below it
+# (cxl-vmem2, cxl-vmem3), all with HDM decoders (Linux assembles firmware
+# regions only through decoding host bridges).  Device I: serial I + 1,
+# 768 MiB volatile, backend file snI+1.  Windows: 0 and 1 interleave cxl.1
+# and cxl.2 at 4 KiB and 256 B, 2 is cxl.3's alone.  The firmware commits
+# a 512 MiB region on each (fw0: translated, fw1: routed, fw2: interleaved
+# by the switch at 4 KiB, translated); Linux creates one more on window 1
+# from the last third of cxl-vmem0 and cxl-vmem1.
+topo=(-trace cxlemu_layout -trace cxlemu_setup -d guest_errors)
+for i in 0 1 2 3; do
+	topo+=(-object "memory-backend-file,id=cxl-mem$i,share=on,mem-path=$work/sn$((i + 1)),size=768M")
+done
 # shellcheck disable=SC2054 # QEMU options are comma lists
-topo=(
-	-trace cxlemu_layout -trace cxlemu_setup -d guest_errors
-	-object "memory-backend-file,id=cxl-mem0,share=on,mem-path=$work/sn1,size=512M"
-	-object "memory-backend-file,id=cxl-mem1,share=on,mem-path=$work/sn2,size=512M"
+topo+=(
 	-device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1,hdm_for_passthrough=on
+	-device pxb-cxl,bus_nr=100,bus=pcie.0,id=cxl.3,hdm_for_passthrough=on
 	-device pxb-cxl,bus_nr=222,bus=pcie.0,id=cxl.2,hdm_for_passthrough=on
 	-device cxl-rp,port=0,bus=cxl.1,id=rp0,chassis=0,slot=2
 	-device cxl-type3,bus=rp0,volatile-memdev=cxl-mem0,id=cxl-vmem0,sn=1
 	-device cxl-rp,port=0,bus=cxl.2,id=rp1,chassis=0,slot=3
 	-device cxl-type3,bus=rp1,volatile-memdev=cxl-mem1,id=cxl-vmem1,sn=2
-	-M "cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.targets.1=cxl.2,cxl-fmw.0.size=4G,cxl-fmw.0.interleave-granularity=4k,cxl-fmw.1.targets.0=cxl.1,cxl-fmw.1.targets.1=cxl.2,cxl-fmw.1.size=4G,cxl-fmw.1.interleave-granularity=256"
-	-object cxlemu-region,id=r0,window=0,devices=cxl-vmem0:cxl-vmem1,size=512M
+	-device cxl-rp,port=0,bus=cxl.3,id=rp2,chassis=0,slot=4
+	-device cxl-upstream,bus=rp2,id=us0
+	-device cxl-downstream,port=0,bus=us0,id=swport0,chassis=0,slot=5
+	-device cxl-type3,bus=swport0,volatile-memdev=cxl-mem2,id=cxl-vmem2,sn=3
+	-device cxl-downstream,port=1,bus=us0,id=swport1,chassis=0,slot=6
+	-device cxl-type3,bus=swport1,volatile-memdev=cxl-mem3,id=cxl-vmem3,sn=4
+	-M "cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.targets.1=cxl.2,cxl-fmw.0.size=4G,cxl-fmw.0.interleave-granularity=4k,cxl-fmw.1.targets.0=cxl.1,cxl-fmw.1.targets.1=cxl.2,cxl-fmw.1.size=4G,cxl-fmw.1.interleave-granularity=256,cxl-fmw.2.targets.0=cxl.3,cxl-fmw.2.size=4G,cxl-fmw.2.interleave-granularity=4k"
+	-object cxlemu-region,id=r0,window=0,devices=cxl-vmem0:cxl-vmem1,size=512M,granularity=4096
+	-object cxlemu-region,id=r1,window=1,devices=cxl-vmem0:cxl-vmem1,size=512M,granularity=256
+	-object cxlemu-region,id=r2,window=2,devices=cxl-vmem2:cxl-vmem3,size=512M,granularity=4096
 )
+append="test.seed=$seed test.mem=$memsize test.hbs=3 test.eps=4"
+append="$append test.windows=0:2,1:2,2:1 test.fw=0:4096,1:256,2:4096 test.create=1"
 status=0
 "$here/run-guest.sh" --qemu "$qemu" --arch aarch64 --image "$image" \
 	--script "$here/arm64.guest.sh" --timeout "$timeout" --log "$work/console.log" \
-	--qemu-log "$work/qemu.log" --append "test.seed=$seed test.mem=$memsize" \
+	--qemu-log "$work/qemu.log" --append "$append" \
 	-- "${topo[@]}" | tee "$work/results" || status=$?
 
 ok() {
@@ -70,10 +92,12 @@ fail() {
 
 library_in_charge "$work/qemu.log" || status=1
 setup=$(sed -n 's/^\(.*:\)\{0,1\}cxlemu_setup //p' "$work/qemu.log")
-if [ "$setup" = "6 components, 2 windows" ]; then
+# 3 host bridges, 3 root ports, a switch (upstream port and two downstream
+# ports), 4 devices.
+if [ "$setup" = "13 components, 3 windows" ]; then
 	ok "libcxlemu models the topology ($setup)"
 else
-	fail "libcxlemu models 6 components, 2 windows; cxlemu_setup says '${setup:-nothing}'"
+	fail "libcxlemu models 13 components, 3 windows; cxlemu_setup says '${setup:-nothing}'"
 fi
 # Linux 6.12 reads GICD_TYPER2 (offset 0xc), which QEMU 10.0's GICv3 does
 # not implement: that guest error is the GIC's, not CXL's.
@@ -98,11 +122,13 @@ info() {
 # window 0.
 w0=$(field "$(info window 0)" start)
 w1=$(field "$(info window 1)" start)
-if [ -n "$w0" ] && [ -n "$w1" ] && [ $((w0)) -ge $((1 << 40)) ] && [ $((w0 % (256 << 20))) -eq 0 ] &&
-	[ $((w1)) -eq $((w0 + (4 << 30))) ]; then
-	ok "windows at $w0 and $w1 (above the high PCIe MMIO, 256 MiB aligned)"
+w2=$(field "$(info window 2)" start)
+if [ -n "$w0" ] && [ -n "$w1" ] && [ -n "$w2" ] && [ $((w0)) -ge $((1 << 40)) ] &&
+	[ $((w0 % (256 << 20))) -eq 0 ] && [ $((w1)) -eq $((w0 + (4 << 30))) ] &&
+	[ $((w2)) -eq $((w1 + (4 << 30))) ]; then
+	ok "windows at $w0, $w1, $w2 (above the high PCIe MMIO, 256 MiB aligned)"
 else
-	fail "window placement: guest root decoders at '${w0:-?}' and '${w1:-?}'"
+	fail "window placement: guest root decoders at '${w0:-?}', '${w1:-?}', '${w2:-?}'"
 fi
 
 # check_region TAG WINDOW PATH GRAN: the path that served the region the
@@ -136,7 +162,9 @@ check_region() {
 		fi
 	done
 }
-check_region fw 0 translated 4096 "$seed"
+check_region fw0 0 translated 4096 $((seed + 10))
+check_region fw1 1 routed 256 $((seed + 11))
+check_region fw2 2 translated 4096 $((seed + 12))
 if grep -q '^GUEST-SKIP create-region' "$work/results"; then
 	echo "SKIP region new: $(sed -n 's/^GUEST-SKIP create-region //p' "$work/results")"
 else
