@@ -162,6 +162,7 @@ for spec in $(arg fw | tr ',' ' '); do
 		guest_fail "fw$w-assemble" "Linux assembled no region on decoder0.$w: $(dmesg | grep -i -E 'cxl|region' | tail -n 3 | tr '\n' ' ')"
 		continue
 	fi
+	# shellcheck disable=SC2012 # sysfs names, no blanks
 	region=$(basename "$(ls -d "$rdev"/region* | head -n 1)")
 	r=$cxldev/$region
 	size=$(cat "$r/size")
@@ -180,9 +181,9 @@ done
 # Memdevs in position order: position = index of the device's host bridge in
 # the root decoder's target list.
 rd=decoder0.$(arg create)
-csize=$((memsize / 3 * 2))
+csize=$((memsize * 2 / 3))
 mems=
-for id in $(tr ',' ' ' < $cxldev/$rd/target_list); do
+for id in $(tr ',' ' ' < "$cxldev/$rd/target_list"); do
 	host=$(readlink -f "$cxldev/root0/dport$id")
 	for m in $(memdevs); do
 		case $(readlink -f "$cxldev/$m") in "$host"/*) mems="$mems $m" ;; esac
@@ -190,6 +191,7 @@ for id in $(tr ',' ' ' < $cxldev/$rd/target_list); do
 done
 # The regions so far (the firmware's) and the kernel's messages from here
 # on (the log is kept for init's dump).
+# shellcheck disable=SC2012 # sysfs names, no blanks
 before=" $(cd $cxldev && ls -d region* 2> /dev/null | tr '\n' ' ')"
 klines=$(dmesg | wc -l)
 t=$(guest_now)
@@ -211,7 +213,8 @@ elif [ -n "$why" ]; then
 	# The commit the kernel refuses: once the half-made region is
 	# destroyed, no decoder may be part of a region but the firmware's.
 	echo "GUEST-SKIP create-region the kernel refuses to commit a region it cannot flush CPU caches for:$(echo "$why" | sed 's/^\[[^]]*\]//')"
-	for reg in $(cd $cxldev/$rd && ls -d region* 2> /dev/null); do
+	# shellcheck disable=SC2012 # sysfs names, no blanks
+	for reg in $(cd "$cxldev/$rd" && ls -d region* 2> /dev/null); do
 		case "$before " in *" $reg "*) ;; *) cxl destroy-region -f "$reg" > /dev/null 2>&1 || true ;; esac
 	done
 	left=
