@@ -7,9 +7,9 @@
 #              root decoders of both windows (GUEST-INFO window N ...)
 #   identify   Identify Memory Device / partition info / firmware info of
 #              each memdev through `cxl list` (the library's mailbox)
-#   fwW        Linux assembled the regions the firmware committed (512 MiB,
-#              2-way, on window W, test.fw); as devdax, 4 MiB written and
-#              verified through each (GUEST-INFO region fwW)
+#   fwW        Linux assembled the regions the firmware committed (512 MiB
+#              on window W, test.fw); as devdax, 4 MiB written and verified
+#              through each (GUEST-INFO region fwW)
 #   create     `cxl create-region` on window 1, 2-way 256 B, written and
 #              verified (GUEST-INFO region new); a kernel that cannot
 #              invalidate CPU caches for CXL memory (arm64 before the cache
@@ -17,7 +17,7 @@
 #              GUEST-SKIP with the kernel's message
 # Kernel command line: test.seed=S (data pattern), test.mem=B (bytes of
 # each memdev), test.hbs=N (host bridges), test.eps=N (memdevs, serial
-# numbers 1 to N), test.windows=W:WAYS,... (root decoders), test.fw=W:G,...
+# numbers 1 to N), test.windows=W:WAYS,... (root decoders), test.fw=W:G:N,...
 # (firmware regions), test.create=W (window of the created region, which
 # uses what the firmware regions left of the memdevs below both host
 # bridges of window W: test.mem / 3 of each).
@@ -151,12 +151,14 @@ devdax_data() {
 }
 
 # ---- the regions the firmware committed ---------------------------------------
-# test.fw=W:G,...: window W holds a 2-way region of 512 MiB at G bytes that
-# the firmware committed (tag fwW); Linux must have assembled it below the
-# root decoder decoder0.W.  Each gets its own pattern (seed + W + 10).
+# test.fw=W:G:N,...: window W holds an N-way region of 512 MiB at G bytes
+# that the firmware committed (tag fwW); Linux must have assembled it below
+# the root decoder decoder0.W.  Each gets its own pattern (seed + W + 10).
 for spec in $(arg fw | tr ',' ' '); do
 	w=${spec%%:*}
 	g=${spec#*:}
+	n=${g#*:}
+	g=${g%%:*}
 	rdev=$cxldev/decoder0.$w
 	if ! guest_wait 30 sh -c "ls -d $rdev/region* > /dev/null 2>&1"; then
 		guest_fail "fw$w-assemble" "Linux assembled no region on decoder0.$w: $(dmesg | grep -i -E 'cxl|region' | tail -n 3 | tr '\n' ' ')"
@@ -168,10 +170,10 @@ for spec in $(arg fw | tr ',' ' '); do
 	size=$(cat "$r/size")
 	ways=$(cat "$r/interleave_ways")
 	gran=$(cat "$r/interleave_granularity")
-	if [ "$size" = 0x20000000 ] && [ "$ways" = 2 ] && [ "$gran" = "$g" ]; then
+	if [ "$size" = 0x20000000 ] && [ "$ways" = "$n" ] && [ "$gran" = "$g" ]; then
 		guest_ok "fw$w-assemble" "$region on decoder0.$w size=$size ways=$ways gran=$gran (committed by firmware)"
 	else
-		guest_fail "fw$w-assemble" "$region on decoder0.$w size=$size ways=$ways gran=$gran, want 0x20000000 2 $g"
+		guest_fail "fw$w-assemble" "$region on decoder0.$w size=$size ways=$ways gran=$gran, want 0x20000000 $n $g"
 	fi
 	region_info "fw$w" "$region"
 	devdax_data "fw$w" "dax${region#region}.0" "$((seed + w + 10))"

@@ -1,8 +1,9 @@
 #!/bin/bash
 # CXL on the aarch64 `virt` machine (TCG, UEFI + ACPI), served by the same
-# libcxlemu front-end as q35: three host bridges, two with a device each and
+# libcxlemu front-end as q35: four host bridges, two with a device each and
 # interleaved 2-way by windows 0 (4 KiB) and 1 (256 B), one with a switch
-# and two devices below it (window 2, interleaved 2-way by the switch).
+# and two devices below it (window 2, interleaved 2-way by the switch), one
+# with a single device (window 3).
 # The firmware commits a 512 MiB region on each window (`-object
 # cxlemu-region`); Linux assembles them and creates one more on window 1.
 # The guest (arm64.guest.sh) checks the ACPI objects, enumeration, the
@@ -13,7 +14,8 @@
 #   - where `virt` put the windows (above its high PCIe MMIO, 256 MiB
 #     aligned, as the guest's root decoders see them);
 #   - from -trace cxlemu_layout, that page translation served the 4 KiB
-#     regions and per-access routing the 256 B ones;
+#     regions, per-access routing the 256 B one and an alias of the
+#     device's memory the 1-way one;
 #   - the data the guest wrote, in the backend files at the positions and
 #     DPAs the guest's layout gives them.
 # Debian's arm64 kernel 6.12 cannot flush CPU caches for CXL memory and so
@@ -43,15 +45,16 @@ seed=$((RANDOM + 1))
 memsize=805306368
 # Host bridges cxl.1 and cxl.2 with a root port and a device each
 # (cxl-vmem0, cxl-vmem1), cxl.3 with a switch and two devices below it
-# (cxl-vmem2, cxl-vmem3), all with HDM decoders (Linux assembles firmware
-# regions only through decoding host bridges).  Device I: serial I + 1,
-# 768 MiB volatile, backend file snI+1.  Windows: 0 and 1 interleave cxl.1
-# and cxl.2 at 4 KiB and 256 B, 2 is cxl.3's alone.  The firmware commits
-# a 512 MiB region on each (fw0: translated, fw1: routed, fw2: interleaved
-# by the switch at 4 KiB, translated); Linux creates one more on window 1
+# (cxl-vmem2, cxl-vmem3), cxl.4 with a root port and cxl-vmem4, all with
+# HDM decoders (Linux assembles firmware regions only through decoding
+# host bridges).  Device I: serial I + 1, 768 MiB volatile, backend file
+# snI+1.  Windows: 0 and 1 interleave cxl.1 and cxl.2 at 4 KiB and 256 B,
+# 2 is cxl.3's, 3 cxl.4's.  The firmware commits a 512 MiB region on each
+# (fw0: translated, fw1: routed, fw2: interleaved by the switch at 4 KiB,
+# translated, fw3: one way, linear); Linux creates one more on window 1
 # from the last third of cxl-vmem0 and cxl-vmem1.
 topo=(-trace cxlemu_layout -trace cxlemu_setup -d guest_errors)
-for i in 0 1 2 3; do
+for i in 0 1 2 3 4; do
 	topo+=(-object "memory-backend-file,id=cxl-mem$i,share=on,mem-path=$work/sn$((i + 1)),size=768M")
 done
 # shellcheck disable=SC2054 # QEMU options are comma lists
@@ -69,13 +72,18 @@ topo+=(
 	-device cxl-type3,bus=swport0,volatile-memdev=cxl-mem2,id=cxl-vmem2,sn=3
 	-device cxl-downstream,port=1,bus=us0,id=swport1,chassis=0,slot=6
 	-device cxl-type3,bus=swport1,volatile-memdev=cxl-mem3,id=cxl-vmem3,sn=4
-	-M "cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.targets.1=cxl.2,cxl-fmw.0.size=4G,cxl-fmw.0.interleave-granularity=4k,cxl-fmw.1.targets.0=cxl.1,cxl-fmw.1.targets.1=cxl.2,cxl-fmw.1.size=4G,cxl-fmw.1.interleave-granularity=256,cxl-fmw.2.targets.0=cxl.3,cxl-fmw.2.size=4G,cxl-fmw.2.interleave-granularity=4k"
+	-device pxb-cxl,bus_nr=160,bus=pcie.0,id=cxl.4,hdm_for_passthrough=on
+	-device cxl-rp,port=0,bus=cxl.4,id=rp3,chassis=0,slot=7
+	-device cxl-type3,bus=rp3,volatile-memdev=cxl-mem4,id=cxl-vmem4,sn=5
+	-M "cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.targets.1=cxl.2,cxl-fmw.0.size=4G,cxl-fmw.0.interleave-granularity=4k,cxl-fmw.1.targets.0=cxl.1,cxl-fmw.1.targets.1=cxl.2,cxl-fmw.1.size=4G,cxl-fmw.1.interleave-granularity=256,cxl-fmw.2.targets.0=cxl.3,cxl-fmw.2.size=4G,cxl-fmw.2.interleave-granularity=4k,cxl-fmw.3.targets.0=cxl.4,cxl-fmw.3.size=4G"
 	-object cxlemu-region,id=r0,window=0,devices=cxl-vmem0:cxl-vmem1,size=512M,granularity=4096
 	-object cxlemu-region,id=r1,window=1,devices=cxl-vmem0:cxl-vmem1,size=512M,granularity=256
 	-object cxlemu-region,id=r2,window=2,devices=cxl-vmem2:cxl-vmem3,size=512M,granularity=4096
+	-object cxlemu-region,id=r3,window=3,devices=cxl-vmem4,size=512M
 )
-append="test.seed=$seed test.mem=$memsize test.hbs=3 test.eps=4"
-append="$append test.windows=0:2,1:2,2:1 test.fw=0:4096,1:256,2:4096 test.create=1"
+append="test.seed=$seed test.mem=$memsize test.hbs=4 test.eps=5"
+append="$append test.windows=0:2,1:2,2:1,3:1 test.fw=0:4096:2,1:256:2,2:4096:2,3:4096:1"
+append="$append test.create=1"
 status=0
 "$here/run-guest.sh" --qemu "$qemu" --arch aarch64 --image "$image" \
 	--script "$here/arm64.guest.sh" --timeout "$timeout" --log "$work/console.log" \
@@ -92,12 +100,12 @@ fail() {
 
 library_in_charge "$work/qemu.log" || status=1
 setup=$(sed -n 's/^\(.*:\)\{0,1\}cxlemu_setup //p' "$work/qemu.log")
-# 3 host bridges, 3 root ports, a switch (upstream port and two downstream
-# ports), 4 devices.
-if [ "$setup" = "13 components, 3 windows" ]; then
+# 4 host bridges, 4 root ports, a switch (upstream port and two downstream
+# ports), 5 devices.
+if [ "$setup" = "16 components, 4 windows" ]; then
 	ok "libcxlemu models the topology ($setup)"
 else
-	fail "libcxlemu models 13 components, 3 windows; cxlemu_setup says '${setup:-nothing}'"
+	fail "libcxlemu models 16 components, 4 windows; cxlemu_setup says '${setup:-nothing}'"
 fi
 # Linux 6.12 reads GICD_TYPER2 (offset 0xc), which QEMU 10.0's GICv3 does
 # not implement: that guest error is the GIC's, not CXL's.
@@ -120,21 +128,30 @@ info() {
 # The windows: above virt's 512 GiB high PCIe MMIO window (which ends at
 # 1 TiB with up to 255 GiB of RAM), 256 MiB aligned, window 1 after
 # window 0.
-w0=$(field "$(info window 0)" start)
-w1=$(field "$(info window 1)" start)
-w2=$(field "$(info window 2)" start)
-if [ -n "$w0" ] && [ -n "$w1" ] && [ -n "$w2" ] && [ $((w0)) -ge $((1 << 40)) ] &&
-	[ $((w0 % (256 << 20))) -eq 0 ] && [ $((w1)) -eq $((w0 + (4 << 30))) ] &&
-	[ $((w2)) -eq $((w1 + (4 << 30))) ]; then
-	ok "windows at $w0, $w1, $w2 (above the high PCIe MMIO, 256 MiB aligned)"
+# Each 4 GiB window right after the previous one.
+bases=
+placed=1
+prev=
+for w in 0 1 2 3; do
+	b=$(field "$(info window $w)" start)
+	bases="$bases ${b:-?}"
+	if [ -z "$b" ] || [ $((b % (256 << 20))) -ne 0 ] ||
+		{ [ -z "$prev" ] && [ $((b)) -lt $((1 << 40)) ]; } ||
+		{ [ -n "$prev" ] && [ $((b)) -ne $((prev + (4 << 30))) ]; }; then
+		placed=
+	fi
+	prev=$b
+done
+if [ -n "$placed" ]; then
+	ok "windows at$bases (above the high PCIe MMIO, 256 MiB aligned)"
 else
-	fail "window placement: guest root decoders at '${w0:-?}', '${w1:-?}', '${w2:-?}'"
+	fail "window placement: guest root decoders at$bases"
 fi
 
 # check_region TAG WINDOW PATH GRAN: the path that served the region the
 # guest reported, and its data (SEED) in the backend files.
 check_region() {
-	local tag=$1 win=$2 path=$3 gran=$4 seed=$5 reg base size p f serial dpa
+	local tag=$1 win=$2 path=$3 gran=$4 seed=$5 reg base size ways p f serial dpa
 	reg=$(info region "$tag")
 	if [ -z "$reg" ]; then
 		fail "region $tag: not reported by the guest"
@@ -148,14 +165,15 @@ check_region() {
 		fail "region $tag ($base, $size): no '$path' layout of it in QEMU's trace: $(grep "cxlemu_layout window $win:" "$work/qemu.log" | grep -v unmapped | tail -n 2 | tr '\n' ' ')"
 	fi
 	# posP=memX:serial=S:dpa=D; device with serial S is backend file snS.
-	for p in 0 1; do
+	ways=$(field "$reg" ways)
+	for ((p = 0; p < ways; p++)); do
 		f=$(field "$reg" "pos$p")
 		serial=$(echo "$f" | sed -n 's/.*:serial=\([^:]*\).*/\1/p')
 		[ -z "$serial" ] || serial=$((serial)) # sysfs prints it in hex
 		dpa=$(echo "$f" | sed -n 's/.*:dpa=\([^:]*\).*/\1/p')
 		if [ -z "$serial" ] || [ ! -f "$work/sn$serial" ]; then
 			fail "region $tag position $p: no backend for '$f'"
-		elif "$hostmem" verify "$work/sn$serial" 0 4194304 "$seed" --ileave "2:$gran:$p:$dpa" > /dev/null 2>&1; then
+		elif "$hostmem" verify "$work/sn$serial" 0 4194304 "$seed" --ileave "$ways:$gran:$p:$dpa" > /dev/null 2>&1; then
 			ok "region $tag position $p: the guest's data in backend sn$serial at DPA $dpa"
 		else
 			fail "region $tag position $p: the guest's data is not in backend sn$serial at DPA $dpa"
@@ -165,6 +183,7 @@ check_region() {
 check_region fw0 0 translated 4096 $((seed + 10))
 check_region fw1 1 routed 256 $((seed + 11))
 check_region fw2 2 translated 4096 $((seed + 12))
+check_region fw3 3 linear 4096 $((seed + 13))
 if grep -q '^GUEST-SKIP create-region' "$work/results"; then
 	echo "SKIP region new: $(sed -n 's/^GUEST-SKIP create-region //p' "$work/results")"
 else
