@@ -194,7 +194,7 @@ guest_arm64() {
 	grep '^SKIP ' build-ci/guest-arm64.log || true
 }
 step "QEMU (aarch64) with the libcxlemu front-end builds" qemu_arm_build
-step "Linux guest on arm64 virt (UEFI, ACPI): CXL enumerated, mailbox, firmware region and data through the library" \
+step "Linux guest on arm64 virt (UEFI, ACPI): CXL enumerated, mailbox, firmware regions on all three paths, data in the backends" \
 	guest_arm64
 
 echo "== API documentation"
