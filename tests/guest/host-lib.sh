@@ -66,15 +66,16 @@ build_host_cxlmem() {
 }
 
 # guest_setup NAME TIMEOUT "$@": what every single-scenario guest test
-# (mailbox.sh, fwregion.sh, hotplug.sh, switchcci.sh) starts with: its
-# options (--qemu PATH, default $QEMU or the front-end build; --image DIR,
-# default the image mkimage.sh keeps up to date; --timeout SECONDS), then a
-# work directory in /dev/shm.  Sets qemu, image, timeout and work.
+# (mailbox.sh, fwregion.sh, hotplug.sh, switchcci.sh, arm64.sh) starts
+# with: its options (--qemu PATH, default $QEMU or the front-end build;
+# --image DIR, default the image mkimage.sh keeps up to date; --timeout
+# SECONDS), then a work directory in /dev/shm.  Sets qemu, image, timeout
+# and work.  The guest architecture is $guest_arch (default x86_64).
 guest_setup() {
-	local name=$1
+	local name=$1 arch=${guest_arch:-x86_64}
 	timeout=$2
 	shift 2
-	qemu=${QEMU:-$cache/qemu/build-cxlemu/qemu-system-x86_64}
+	qemu=${QEMU:-$cache/qemu/build-cxlemu/qemu-system-$arch}
 	image=""
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -89,8 +90,8 @@ guest_setup() {
 		exit 2
 	fi
 	if [ -z "$image" ]; then
-		image=$cache/guest/image-x86_64
-		"$here/mkimage.sh" --arch x86_64 "$image"
+		image=$cache/guest/image-$arch
+		"$here/mkimage.sh" --arch "$arch" "$image"
 	fi
 	work=$(mktemp -d "/dev/shm/cxlemu-$name.XXXXXX")
 }

@@ -135,7 +135,8 @@ key=$( (echo "$arch"; cat "$aptdir"/lists/*_InRelease; cd "$here" && cat mkimage
 # outputs_present: OUTDIR holds a complete image.
 outputs_present() {
 	[ -f "$out/vmlinuz" ] && [ -f "$out/initramfs.cpio.gz" ] && [ -f "$out/stamp" ] &&
-		{ [ "$arch" != x86_64 ] || [ -f "$out/firmware/bios-256k.bin" ]; }
+		{ [ "$arch" != x86_64 ] || [ -f "$out/firmware/bios-256k.bin" ]; } &&
+		{ [ "$arch" != aarch64 ] || [ -f "$out/firmware/QEMU_EFI.fd" ]; }
 }
 if outputs_present && [ "$(cat "$out/stamp.key" 2> /dev/null)" = "$key" ]; then
 	log "$out is up to date ($(sed -n 's/^kernel .* //p' "$out/stamp"))"
@@ -284,10 +285,19 @@ while [ -n "$(unresolved)" ]; do
 	done
 done
 
-# Firmware for QEMU on x86 (the stock build installs no blobs): SeaBIOS and
+# Firmware for QEMU (the stock build installs no blobs).  x86: SeaBIOS and
 # the option roms QEMU loads for -kernel, from trixie's QEMU 10.0 data
-# package.  run-guest.sh passes OUTDIR/firmware with -L.
+# package; run-guest.sh passes OUTDIR/firmware with -L.  arm64: UEFI
+# (EDK2's ArmVirtQemu, trixie's qemu-efi-aarch64), which publishes QEMU's
+# ACPI tables (Linux finds CXL only through ACPI) and boots the -kernel
+# and -initrd it reads from fw_cfg; run-guest.sh passes it with -bios.
 fwfiles=
+if [ "$arch" = aarch64 ]; then
+	get qemu-efi-aarch64
+	kept+=(qemu-efi-aarch64)
+	fwfiles="${pkgdir[qemu-efi-aarch64]}/usr/share/qemu-efi-aarch64/QEMU_EFI.fd"
+	[ -f "$fwfiles" ] || die "firmware file $fwfiles is missing from its package"
+fi
 if [ "$arch" = x86_64 ]; then
 	for p in qemu-system-data seabios; do
 		get "$p"

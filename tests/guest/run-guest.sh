@@ -91,6 +91,7 @@ case $arch in
 x86_64)
 	cc=gcc
 	console=ttyS0
+	kargs=
 	[ -f "$image/firmware/bios-256k.bin" ] || die "$image/firmware is missing (rebuild the image)"
 	# -hypervisor: Linux creates CXL regions only when it may flush CPU
 	# caches itself (cxl_region_invalidate_memregion()); under a
@@ -104,7 +105,19 @@ x86_64)
 aarch64)
 	cc=aarch64-linux-gnu-gcc
 	console=ttyAMA0
-	machine=(-machine virt -cpu max)
+	kargs=acpi=force
+	[ -f "$image/firmware/QEMU_EFI.fd" ] || die "$image/firmware/QEMU_EFI.fd is missing (rebuild the image)"
+	# virt with GICv3 (its ITS gives the CXL devices MSI-X) and UEFI:
+	# EDK2 publishes QEMU's ACPI tables, where Linux finds CXL (the CEDT,
+	# ACPI0017, the ACPI0016 host bridges), and boots -kernel / -initrd
+	# from fw_cfg; acpi=force makes Linux use them even with a device
+	# tree.  pauth-impdef: TCG's architected pointer authentication is
+	# slow.  One NUMA node for the boot memory, as on x86: the kernel
+	# parses SRAT and gives each CXL window a node of its own.
+	machine=(-machine "virt,gic-version=3,cxl=on" -cpu "max,pauth-impdef=on"
+		-bios "$image/firmware/QEMU_EFI.fd"
+		-object "memory-backend-ram,id=guest-ram,size=$mem"
+		-numa "node,nodeid=0,cpus=0-$((smp - 1)),memdev=guest-ram")
 	;;
 *) die "unsupported --arch '$arch' (x86_64 or aarch64)" ;;
 esac
@@ -150,7 +163,7 @@ qlog=${qlog:-$run/qemu.out}
 cmd=("$qemu" "${machine[@]}" -accel tcg -m "$mem" -smp "$smp"
 	-nodefaults -display none -monitor none -serial "file:$log" -no-reboot
 	-kernel "$image/vmlinuz" -initrd "$run/initrd"
-	-append "console=$console panic=-1 quiet $append" "$@")
+	-append "console=$console $kargs panic=-1 quiet $append" "$@")
 echo "${cmd[*]}" > "$run/qemu.cmd"
 
 t0=$(date +%s.%N)

@@ -2139,40 +2139,73 @@ static bool region_program(CxlemuMachine *m, CxlemuRegion *r, Error **errp)
     return true;
 }
 
-static int region_program_one(Object *obj, void *opaque)
+static int region_collect(Object *obj, void *opaque)
 {
-    CxlemuMachine *m = opaque;
-    Error *err = NULL;
-
-    if (object_dynamic_cast(obj, TYPE_CXLEMU_REGION) &&
-        !region_program(m, CXLEMU_REGION(obj), &err)) {
-        error_report_err(err);
+    if (object_dynamic_cast(obj, TYPE_CXLEMU_REGION)) {
+        g_ptr_array_add(opaque, obj);
     }
     return 0;
 }
 
-typedef struct RegionWalk {
-    CxlemuMachine *m;
-    Error **errp;
-    bool ok;
-} RegionWalk;
-
-static int region_check_one(Object *obj, void *opaque)
+/* Regions by the base of their window, those of one window by id: a
+ * component's HDM decoders commit in ascending HPA order, and the objects
+ * root's children come in hash order. */
+static gint region_order(gconstpointer a, gconstpointer b, gpointer opaque)
 {
-    RegionWalk *rw = opaque;
+    CxlemuMachine *m = opaque;
+    CxlemuRegion *ra = *(CxlemuRegion *const *)a;
+    CxlemuRegion *rb = *(CxlemuRegion *const *)b;
+    struct cxlemu_window_desc wa, wb;
 
-    if (rw->ok && object_dynamic_cast(obj, TYPE_CXLEMU_REGION)) {
-        rw->ok = region_program(rw->m, CXLEMU_REGION(obj), rw->errp);
+    if (ra->window != rb->window &&
+        !cxlemu_topo_window(m->topo, ra->window, &wa) &&
+        !cxlemu_topo_window(m->topo, rb->window, &wb) &&
+        wa.base != wb.base) {
+        return wa.base < wb.base ? -1 : 1;
     }
-    return 0;
+    if (ra->window != rb->window) {
+        return ra->window < rb->window ? -1 : 1;
+    }
+    return g_strcmp0(object_get_canonical_path_component(OBJECT(ra)),
+                     object_get_canonical_path_component(OBJECT(rb)));
+}
+
+static GPtrArray *regions_sorted(CxlemuMachine *m)
+{
+    GPtrArray *regions = g_ptr_array_new();
+
+    object_child_foreach(object_get_objects_root(), region_collect, regions);
+    g_ptr_array_sort_with_data(regions, region_order, m);
+    return regions;
+}
+
+/* Programs every firmware region; the first refused one is reported in
+ * @errp (NULL: reported and the others programmed all the same). */
+static bool regions_program(CxlemuMachine *m, Error **errp)
+{
+    g_autoptr(GPtrArray) regions = regions_sorted(m);
+    bool ok = true;
+    guint i;
+
+    for (i = 0; i < regions->len; i++) {
+        Error *err = NULL;
+
+        if (!region_program(m, g_ptr_array_index(regions, i), &err)) {
+            if (!errp) {
+                error_report_err(err);
+                continue;
+            }
+            error_propagate(errp, err);
+            ok = false;
+            break;
+        }
+    }
+    return ok;
 }
 
 static bool setup_regions(CxlemuMachine *m, Error **errp)
 {
-    RegionWalk rw = { .m = m, .errp = errp, .ok = true };
-
-    object_child_foreach(object_get_objects_root(), region_check_one, &rw);
-    return rw.ok;
+    return regions_program(m, errp);
 }
 
 static void cxlemu_qemu_reset(void *opaque)
@@ -2189,7 +2222,7 @@ static void cxlemu_qemu_reset(void *opaque)
         }
     }
     /* Firmware commits its regions again at every boot. */
-    object_child_foreach(object_get_objects_root(), region_program_one, m);
+    regions_program(m, NULL);
     layout_all(m);
 }
 
