@@ -20,19 +20,6 @@ if [ "$size" = 0x20000000 ] && [ "$ways" = 2 ] && [ "$gran" = 4096 ]; then
 else
 	guest_fail assemble "region0 size=$size ways=$ways gran=$gran, want 0x20000000 2 4096"
 fi
-if ! guest_wait 20 test -e /sys/bus/dax/devices/dax0.0; then
-	guest_fail devdax "no dax0.0"
-	exit 1
-fi
-if daxctl reconfigure-device -m devdax dax0.0 > /dev/null && guest_wait 10 test -c /dev/dax0.0; then
-	guest_ok devdax /dev/dax0.0
-else
-	guest_fail devdax "daxctl reconfigure-device -m devdax dax0.0 failed"
-	exit 1
-fi
-if cxlmem fill /dev/dax0.0 0 "$bytes" "$seed" && cxlmem verify /dev/dax0.0 0 "$bytes" "$seed"; then
-	guest_ok data "$bytes bytes filled and verified through /dev/dax0.0"
-else
-	guest_fail data "fill/verify through /dev/dax0.0"
-fi
+guest_devdax devdax || exit 1
+guest_data data /dev/dax0.0 "$bytes" "$seed" fill
 guest_status

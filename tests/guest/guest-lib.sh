@@ -9,6 +9,16 @@
 #   guest_run NAME CMD...         runs CMD, echoes its output, OK or FAIL
 #   guest_wait SECONDS CMD...     retries CMD until it succeeds or SECONDS pass
 #   guest_now                     seconds since boot (/proc/uptime)
+# CXL regions (cxl, daxctl and cxlmem from the image):
+#   guest_region NAME WAYS GRAN MEMDEV...
+#                                 a volatile region in root decoder0.0 over
+#                                 the memdevs; its name in $GUEST_REGION
+#   guest_devdax NAME [DAX]       DAX (default dax0.0) as a device DAX, once
+#                                 it appears; /dev/DAX ready
+#   guest_data NAME DEV BYTES SEED [fill]
+#                                 cxlmem fill (with "fill") then verify of
+#                                 BYTES from offset 0 of DEV
+# Each reports OK or FAIL under NAME and returns 0 or 1.
 
 GUEST_FAILED=0
 
@@ -58,4 +68,44 @@ guest_wait() {
 		sleep 0.2
 	done
 	return 0
+}
+
+guest_region() {
+	_n=$1
+	_w=$2
+	_g=$3
+	shift 3
+	if ! cxl create-region -d decoder0.0 -m -t ram -w "$_w" -g "$_g" "$@" > /tmp/guest-region 2>&1; then
+		guest_fail "$_n" "create-region -w $_w -g $_g $*: $(tr '\n' ' ' < /tmp/guest-region | head -c 300)"
+		return 1
+	fi
+	GUEST_REGION=$(sed -n 's/.*"region":"\([a-z0-9]*\)".*/\1/p' /tmp/guest-region | head -n 1)
+	guest_ok "$_n" "$GUEST_REGION over $*"
+}
+
+guest_devdax() {
+	_d=${2:-dax0.0}
+	if ! guest_wait 20 test -e "/sys/bus/dax/devices/$_d"; then
+		guest_fail "$1" "no $_d"
+		return 1
+	fi
+	if daxctl reconfigure-device -m devdax "$_d" > /dev/null && guest_wait 10 test -c "/dev/$_d"; then
+		guest_ok "$1" "/dev/$_d"
+		return 0
+	fi
+	guest_fail "$1" "daxctl reconfigure-device -m devdax $_d failed"
+	return 1
+}
+
+guest_data() {
+	if [ "${5:-}" = fill ] && ! cxlmem fill "$2" 0 "$3" "$4"; then
+		guest_fail "$1" "cxlmem fill $2 0 $3 $4"
+		return 1
+	fi
+	if cxlmem verify "$2" 0 "$3" "$4"; then
+		guest_ok "$1" "$3 bytes ${5:+filled and }verified through $2"
+		return 0
+	fi
+	guest_fail "$1" "cxlmem verify $2 0 $3 $4"
+	return 1
 }

@@ -51,6 +51,26 @@ else
 	guest_fail poison "no inject_poison in debugfs (the CEL lacks Inject Poison?)"
 fi
 
+# Events injected through QMP while the guest runs: the driver reads them
+# from the library's event log (event interrupt, Get Event Records) and
+# emits one trace event per record.
+tr=/sys/kernel/tracing
+[ -e $tr/events ] || mount -t tracefs nodev $tr 2> /dev/null
+for e in cxl_general_media cxl_dram cxl_memory_module; do
+	echo 1 > "$tr/events/cxl/$e/enable" 2> /dev/null
+done
+echo "GUEST-EVENTS-READY"
+events_seen() {
+	grep -q 'cxl_general_media:.*dpa=1000' $tr/trace &&
+		grep -q 'cxl_dram:.*dpa=2000' $tr/trace &&
+		grep -q 'cxl_memory_module:' $tr/trace
+}
+if guest_wait 30 events_seen; then
+	guest_ok events "general media, DRAM and memory module records traced: $(grep -c 'cxl_\(general_media\|dram\|memory_module\):' $tr/trace) records"
+else
+	guest_fail events "trace: $(grep 'cxl_' $tr/trace | head -c 400 | tr '\n' ' ')"
+fi
+
 # Get/Set LSA: the kernel refuses label writes while the nvdimm bridge is
 # active, so cxl_pmem goes first.
 modprobe -r cxl_pmem 2>/dev/null || true

@@ -13,7 +13,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/host-lib.sh"
 guest_setup mailbox 120 "$@"
-trap 'rm -rf "$work"' EXIT
+trap 'kill "${qmp_events:-}" 2> /dev/null || true; rm -rf "$work"' EXIT
 # shellcheck disable=SC2054 # QEMU options are comma lists
 topo=(
 	-S -qmp "unix:$work/qmp.sock,server=on,wait=off"
@@ -31,6 +31,15 @@ topo=(
 	'{"execute": "cxl-inject-poison", "arguments": {"path": "/machine/peripheral/m0", "start": 8192, "length": 64}}' \
 	'{"execute": "cont"}' > "$work/qmp.out" 2>&1 &
 qmp=$!
+# QMP again once the guest traces CXL events: a General Media, a DRAM and a
+# Memory Module event into the informational log, which the guest must read
+# through the library's event log (Get Event Records) as trace events.
+"$here/qmp.py" "$work/qmp.sock" --wait-for "$work/console.log" GUEST-EVENTS-READY \
+	'{"execute": "cxl-inject-general-media-event", "arguments": {"path": "/machine/peripheral/m0", "log": "informational", "flags": 1, "dpa": 4096, "descriptor": 3, "type": 3, "transaction-type": 192, "channel": 3}}' \
+	'{"execute": "cxl-inject-dram-event", "arguments": {"path": "/machine/peripheral/m0", "log": "informational", "flags": 1, "dpa": 8192, "descriptor": 3, "type": 3, "transaction-type": 192, "rank": 2, "bank": 5, "row": 4660}}' \
+	'{"execute": "cxl-inject-memory-module-event", "arguments": {"path": "/machine/peripheral/m0", "log": "informational", "flags": 1, "type": 3, "health-status": 3, "media-status": 7, "additional-status": 33, "life-used": 30, "temperature": 42, "dirty-shutdown-count": 1, "corrected-volatile-error-count": 5, "corrected-persistent-error-count": 6}}' \
+	> "$work/qmp-events.out" 2>&1 &
+qmp_events=$!
 status=0
 "$here/run-guest.sh" --qemu "$qemu" --arch x86_64 --image "$image" \
 	--script "$here/mailbox.guest.sh" --timeout "$timeout" --log "$work/console.log" \
@@ -39,6 +48,12 @@ if wait "$qmp"; then
 	echo "HOST-OK QMP cxl-inject-poison"
 else
 	echo "HOST-FAIL QMP: $(cat "$work/qmp.out")"
+	status=1
+fi
+if wait "$qmp_events"; then
+	echo "HOST-OK QMP general media, DRAM and memory module events"
+else
+	echo "HOST-FAIL QMP events: $(cat "$work/qmp-events.out")"
 	status=1
 fi
 # The library, not QEMU's own emulation, answered (no fallback).

@@ -29,23 +29,11 @@ below_slot() {
 
 # region NAME WAYS MEMDEV...: a ram region over the memdevs, as /dev/dax0.0.
 region() {
-	_n=$1
-	_w=$2
+	_rn=$1
+	_rw=$2
 	shift 2
-	if ! cxl create-region -d decoder0.0 -m -t ram -w "$_w" -g 4096 "$@" > /tmp/cr 2>&1; then
-		guest_fail "$_n" "create-region: $(tr '\n' ' ' < /tmp/cr | head -c 300)"
-		return 1
-	fi
-	_r=$(sed -n 's/.*"region":"\([a-z0-9]*\)".*/\1/p' /tmp/cr | head -n 1)
-	if guest_wait 20 test -e /sys/bus/dax/devices/dax0.0 &&
-		daxctl reconfigure-device -m devdax dax0.0 > /dev/null &&
-		guest_wait 10 test -c /dev/dax0.0; then
-		guest_ok "$_n" "$_r over $*"
-		echo "$_r" > /tmp/region
-		return 0
-	fi
-	guest_fail "$_n" "no /dev/dax0.0 for $_r"
-	return 1
+	guest_region "$_rn" "$_rw" 4096 "$@" || return 1
+	guest_devdax "$_rn-devdax"
 }
 
 both_gone() {
@@ -63,9 +51,10 @@ step3_ready() {
 }
 
 unregion() {
-	_r=$(cat /tmp/region)
-	cxl disable-region "$_r" > /dev/null 2>&1 && cxl destroy-region "$_r" > /dev/null 2>&1 ||
-		guest_fail destroy-region "$_r"
+	if ! cxl disable-region "$GUEST_REGION" > /dev/null 2>&1 ||
+		! cxl destroy-region "$GUEST_REGION" > /dev/null 2>&1; then
+		guest_fail destroy-region "$GUEST_REGION"
+	fi
 }
 
 # --- 1: both devices at boot; data on the serial-2 device.
@@ -75,14 +64,13 @@ if ! guest_wait 20 memdev_of 1 > /dev/null || ! guest_wait 20 memdev_of 2 > /dev
 fi
 m1=$(memdev_of 1)
 m2=$(memdev_of 2)
-below_slot "$m1" 4 && below_slot "$m2" 5 && guest_ok boot "$m1 (serial 1) in slot 4, $m2 (serial 2) in slot 5" ||
-	guest_fail boot "$m1/$m2 not in slots 4/5"
-region region-1 1 "$m2" || exit 1
-if cxlmem fill /dev/dax0.0 0 "$bytes" "$seed" && cxlmem verify /dev/dax0.0 0 "$bytes" "$seed"; then
-	guest_ok data-1 "$bytes bytes on serial 2 before the rebinding"
+if below_slot "$m1" 4 && below_slot "$m2" 5; then
+	guest_ok boot "$m1 (serial 1) in slot 4, $m2 (serial 2) in slot 5"
 else
-	guest_fail data-1 "fill/verify on serial 2"
+	guest_fail boot "$m1/$m2 not in slots 4/5"
 fi
+region region-1 1 "$m2" || exit 1
+guest_data data-1 /dev/dax0.0 "$bytes" "$seed" fill
 unregion
 echo "GUEST-VCS-STEP1"
 
@@ -107,11 +95,8 @@ else
 	exit 1
 fi
 region region-2 1 "$m2" || exit 1
-if cxlmem verify /dev/dax0.0 0 "$bytes" "$seed"; then
-	guest_ok data-2 "the data written before the rebinding reads back below the other vPPB"
-else
-	guest_fail data-2 "data lost across unbind/bind"
-fi
+# The data written before the rebinding, read back below the other vPPB.
+guest_data data-2 /dev/dax0.0 "$bytes" "$seed"
 unregion
 echo "GUEST-VCS-STEP2"
 
@@ -125,9 +110,5 @@ else
 	exit 1
 fi
 region region-3 2 "$m1" "$m2" || exit 1
-if cxlmem fill /dev/dax0.0 0 "$bytes" "$((seed + 1))" && cxlmem verify /dev/dax0.0 0 "$bytes" "$((seed + 1))"; then
-	guest_ok data-3 "$bytes bytes through a 2-way region over both rebound devices"
-else
-	guest_fail data-3 "fill/verify through the 2-way region"
-fi
+guest_data data-3 /dev/dax0.0 "$bytes" "$((seed + 1))" fill
 guest_status

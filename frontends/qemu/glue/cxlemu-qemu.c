@@ -1700,6 +1700,32 @@ bool cxlemu_qemu_inject_poison(CXLType3Dev *ct3d, uint64_t start,
     return true;
 }
 
+bool cxlemu_qemu_inject_record(CXLType3Dev *ct3d, int log,
+                               const CXLEventRecordRaw *rec, Error **errp)
+{
+    CxlemuEndpoint *e = ct3d_ep(ct3d);
+    struct cxlemu_event_common hdr = { 0 };
+    int rc;
+
+    if (!e) {
+        return false;
+    }
+    /* Header flags (Table 8-43): the host's bits only, the log gives the
+     * severity; the library stamps length, handle and timestamp. */
+    hdr.flags = (rec->hdr.flags[0] | rec->hdr.flags[1] << 8 |
+                 (uint32_t)rec->hdr.flags[2] << 16) &
+                (CXLEMU_EVENT_FLAG_PERMANENT | CXLEMU_EVENT_FLAG_MAINT_NEEDED |
+                 CXLEMU_EVENT_FLAG_PERF_DEGRADED | CXLEMU_EVENT_FLAG_HW_REPLACE);
+    hdr.related_handle = lduw_le_p(&rec->hdr.related_handle);
+    hdr.maint_op_class = rec->hdr.maint_op_class;
+    rc = cxlemu_memdev_event_raw(e->md, (unsigned int)log, rec->hdr.id.data,
+                                 &hdr, rec->data, sizeof(rec->data));
+    if (rc) {
+        error_setg(errp, "cannot add the event record: %s", cxlemu_strerror(rc));
+    }
+    return true;
+}
+
 bool cxlemu_qemu_inject_gen_media(CXLType3Dev *ct3d, int log, uint8_t flags,
                                   uint64_t dpa, uint8_t descriptor,
                                   uint8_t type, uint8_t transaction_type,

@@ -73,6 +73,10 @@ bool cxlemu_qemu_inject_gen_media(CXLType3Dev *ct3d, int log, uint8_t flags,
                                   bool has_rank, uint8_t rank,
                                   bool has_device, uint32_t device,
                                   const char *component_id, Error **errp);
+/* Any other event record QMP built (DRAM, Memory Module): its identifier,
+ * host flags and record data go into the library's event log @log. */
+bool cxlemu_qemu_inject_record(CXLType3Dev *ct3d, int log,
+                               const CXLEventRecordRaw *rec, Error **errp);
 
 /* QMP dynamic capacity add / release (prescriptive) on a device the
  * library runs; true when handled (errors in @errp). */
