@@ -65,6 +65,27 @@ build_host_cxlmem() {
 	build_cxlmem cxlmem-host gcc
 }
 
+# backends_2way HOSTMEM FILE0 FILE1 BYTES SEED: a 2-way 4 KiB region's first
+# BYTES, filled by the guest with SEED, are in the two backend files, one
+# interleave position each (either order).  HOST-OK / HOST-FAIL, 0 / 1.
+backends_2way() {
+	local hostmem=$1 f p found=""
+	for f in "$2" "$3"; do
+		for p in 0 1; do
+			if "$hostmem" verify "$f" 0 "$4" "$5" --ileave "2:4096:$p:0" > /dev/null 2>&1; then
+				found="$found $(basename "$f"):$p"
+			fi
+		done
+	done
+	case $found in
+	" $(basename "$2"):0 $(basename "$3"):1" | " $(basename "$2"):1 $(basename "$3"):0")
+		echo "HOST-OK backends:$found" ;;
+	*)
+		echo "HOST-FAIL backends: positions found:${found:- none}"
+		return 1 ;;
+	esac
+}
+
 # guest_setup NAME TIMEOUT "$@": what every single-scenario guest test
 # (mailbox.sh, fwregion.sh, hotplug.sh, switchcci.sh, arm64.sh) starts
 # with: its options (--qemu PATH, default $QEMU or the front-end build;

@@ -42,20 +42,6 @@ else
 	status=1
 fi
 # Each backend file holds one interleave position of the filled range.
-found=""
-for f in sn1 sn2; do
-	for p in 0 1; do
-		if "$hostmem" verify "$work/$f" 0 4194304 "$seed" --ileave "2:4096:$p:0" > /dev/null 2>&1; then
-			found="$found $f:$p"
-		fi
-	done
-done
-case $found in
-" sn1:0 sn2:1" | " sn1:1 sn2:0")
-	echo "HOST-OK backends:$found" ;;
-*)
-	echo "HOST-FAIL backends: positions found:${found:- none}"
-	status=1 ;;
-esac
+backends_2way "$hostmem" "$work/sn1" "$work/sn2" 4194304 "$seed" || status=1
 [ "$status" -eq 0 ] && echo "hotplug: ok" || echo "hotplug: FAIL"
 exit "$status"

@@ -120,20 +120,6 @@ cat "$work/driver.out"
 grep -q HOST-FAIL "$work/driver.out" && status=1
 library_in_charge "$work/qemu.log" || status=1
 # The 2-way region of step 3: each backend holds one interleave position.
-found=""
-for f in sn1 sn2; do
-	for p in 0 1; do
-		if "$hostmem" verify "$work/$f" 0 4194304 "$((seed + 1))" --ileave "2:4096:$p:0" > /dev/null 2>&1; then
-			found="$found $f:$p"
-		fi
-	done
-done
-case $found in
-" sn1:0 sn2:1" | " sn1:1 sn2:0")
-	echo "HOST-OK backends:$found" ;;
-*)
-	echo "HOST-FAIL backends: positions found:${found:- none}"
-	status=1 ;;
-esac
+backends_2way "$hostmem" "$work/sn1" "$work/sn2" 4194304 "$((seed + 1))" || status=1
 [ "$status" -eq 0 ] && echo "vcs: ok" || echo "vcs: FAIL"
 exit "$status"
