@@ -24,6 +24,23 @@ struct ids {
 	uint32_t hb0, hb1, rp0, rp1, usp, dsp0, dsp1, m0, m1, m2;
 };
 
+/* A window description: @ways ways of 256 B at @base, @size bytes, over
+ * the host bridges @targets (@ways of them). */
+static void window_desc(struct cxlemu_window_desc *w, uint64_t base, uint64_t size,
+			unsigned int ways, const uint32_t *targets)
+{
+	unsigned int k;
+
+	memset(w, 0, sizeof(*w));
+	w->version = CXLEMU_WINDOW_DESC_VERSION;
+	w->base = base;
+	w->size = size;
+	w->ways = ways;
+	w->gran = 256;
+	for (k = 0; k < ways; k++)
+		w->targets[k] = targets[k];
+}
+
 /* Adds a host bridge with pass-through flags @flags. */
 static uint32_t add_hb(struct cxlemu_topo *t, const char *name, uint32_t flags)
 {
@@ -73,14 +90,8 @@ static struct cxlemu_topo *build_flags(struct ids *i, uint32_t hbflags)
 	i->m0 = test_add_comp(t, CXLEMU_COMP_TYPE3, "cxl-mem0", i->dsp0, 0, GB, 0);
 	i->m1 = test_add_comp(t, CXLEMU_COMP_TYPE3, "cxl-mem1", i->dsp1, 0, GB, 0);
 	i->m2 = test_add_comp(t, CXLEMU_COMP_TYPE3, "cxl-mem2", i->rp1, 0, 2 * GB, 0);
-	memset(&w, 0, sizeof(w));
-	w.version = CXLEMU_WINDOW_DESC_VERSION;
-	w.base = WBASE;
-	w.size = 4 * GB;
-	w.ways = 2;
-	w.gran = 256;
-	w.targets[0] = i->hb0;
-	w.targets[1] = i->hb1;
+	window_desc(&w, WBASE, 4 * GB, 2,
+		    (const uint32_t[]){ i->hb0, i->hb1 });
 	assert_int_equal(cxlemu_topo_add_window(t, &w, NULL), 0);
 	return t;
 }
@@ -283,13 +294,8 @@ static void test_add_rules(void **state)
 	assert_int_equal(cxlemu_topo_info(t, 999, &info), -EINVAL);
 
 	/* Windows: targets must be host bridges, no overlap, router rules. */
-	memset(&w, 0, sizeof(w));
-	w.version = CXLEMU_WINDOW_DESC_VERSION;
-	w.base = WBASE + 4 * GB;
-	w.size = GB;
-	w.ways = 1;
-	w.gran = 256;
-	w.targets[0] = i.rp0;
+	window_desc(&w, WBASE + 4 * GB, GB, 1,
+		    (const uint32_t[]){ i.rp0 });
 	assert_int_equal(cxlemu_topo_add_window(t, &w, NULL), -EINVAL);
 	w.targets[0] = i.hb1;
 	w.base = WBASE + 3 * GB;
@@ -328,13 +334,8 @@ static void test_rebuild_failure_unmaps(void **state)
 	hb = test_add_comp(t, CXLEMU_COMP_HOST_BRIDGE, "hb", CXLEMU_COMP_NONE, 0, 0, 0);
 	rp = test_add_comp(t, CXLEMU_COMP_ROOT_PORT, "rp", hb, 0, 0, 0);
 	dev = test_add_comp(t, CXLEMU_COMP_TYPE3, "dev", rp, 0, GB, 0);
-	memset(&w, 0, sizeof(w));
-	w.version = CXLEMU_WINDOW_DESC_VERSION;
-	w.base = base;
-	w.size = UINT64_C(1) << 49;
-	w.ways = 1;
-	w.gran = 256;
-	w.targets[0] = hb;
+	window_desc(&w, base, UINT64_C(1) << 49, 1,
+		    (const uint32_t[]){ hb });
 	assert_int_equal(cxlemu_topo_add_window(t, &w, NULL), 0);
 	/* A whole-window host bridge decoder and endpoint: routes. */
 	program(t, hb, 0, base, GB, 0, 0, 0);
@@ -482,13 +483,8 @@ static void test_passthrough_one_way(void **state)
 		assert_int_equal(cxlemu_topo_info(t, hb, &info), 0);
 		assert_int_equal(info.flags, modes[m] | CXLEMU_COMP_PASSTHROUGH);
 		assert_int_equal(info.below, rp);
-		memset(&w, 0, sizeof(w));
-		w.version = CXLEMU_WINDOW_DESC_VERSION;
-		w.base = WBASE;
-		w.size = 2 * GB;
-		w.ways = 1;
-		w.gran = 256;
-		w.targets[0] = hb;
+		window_desc(&w, WBASE, 2 * GB, 1,
+			    (const uint32_t[]){ hb });
 		assert_int_equal(cxlemu_topo_add_window(t, &w, NULL), 0);
 
 		/* Capability array: CXL header with RAS and Link only. */
@@ -563,16 +559,8 @@ static void test_passthrough_interleaved(void **state)
 		m[k] = test_add_comp(t, CXLEMU_COMP_TYPE3, name, rp[k], 0, GB, 0);
 	}
 	/* Window positions: a, b, c, b; b interleaves its two ports. */
-	memset(&w, 0, sizeof(w));
-	w.version = CXLEMU_WINDOW_DESC_VERSION;
-	w.base = WBASE;
-	w.size = 4 * GB;
-	w.ways = 4;
-	w.gran = 256;
-	w.targets[0] = hb[0];
-	w.targets[1] = hb[1];
-	w.targets[2] = hb[2];
-	w.targets[3] = hb[1];
+	window_desc(&w, WBASE, 4 * GB, 4,
+		    (const uint32_t[]){ hb[0], hb[1], hb[2], hb[1] });
 	assert_int_equal(cxlemu_topo_add_window(t, &w, NULL), 0);
 	/* b at window positions 1 and 3 sees offsets 256..511 and 768..1023
 	 * of each KiB: a 2-way decoder at 512 B picks b0 then b1. */
@@ -617,13 +605,8 @@ static void test_passthrough_second_root_port(void **state)
 	hb = add_hb(t, "hb", CXLEMU_COMP_PASSTHROUGH_AUTO);
 	rp0 = test_add_comp(t, CXLEMU_COMP_ROOT_PORT, "rp0", hb, 0, 0, 0);
 	m0 = test_add_comp(t, CXLEMU_COMP_TYPE3, "m0", rp0, 0, GB, 0);
-	memset(&w, 0, sizeof(w));
-	w.version = CXLEMU_WINDOW_DESC_VERSION;
-	w.base = WBASE;
-	w.size = GB;
-	w.ways = 1;
-	w.gran = 256;
-	w.targets[0] = hb;
+	window_desc(&w, WBASE, GB, 1,
+		    (const uint32_t[]){ hb });
 	assert_int_equal(cxlemu_topo_add_window(t, &w, NULL), 0);
 	wr(t, m0, HDM + 4, 2);
 	assert_true(program(t, m0, 0, WBASE, GB, 0, 0, 0) & (1u << 10));
@@ -717,13 +700,8 @@ static void test_passthrough_bad(void **state)
 	/* An explicit pass-through host bridge without a root port misses at
 	 * itself: nothing below. */
 	hb1 = add_hb(t, "empty", CXLEMU_COMP_PASSTHROUGH);
-	memset(&w, 0, sizeof(w));
-	w.version = CXLEMU_WINDOW_DESC_VERSION;
-	w.base = WBASE;
-	w.size = GB;
-	w.ways = 1;
-	w.gran = 256;
-	w.targets[0] = hb1;
+	window_desc(&w, WBASE, GB, 1,
+		    (const uint32_t[]){ hb1 });
 	assert_int_equal(cxlemu_topo_add_window(t, &w, NULL), 0);
 	expect(t, WBASE, CXLEMU_ROUTE_MISS | 1, hb1, 0);
 	cxlemu_topo_free(t);
@@ -800,13 +778,8 @@ static void test_route_retire(void **state)
 	hb = add_hb(t, "hb", 0);
 	rp = test_add_comp(t, CXLEMU_COMP_ROOT_PORT, "rp", hb, 0, 0, 0);
 	m = test_add_comp(t, CXLEMU_COMP_TYPE3, "m", rp, 0, GB, 0);
-	memset(&w, 0, sizeof(w));
-	w.version = CXLEMU_WINDOW_DESC_VERSION;
-	w.base = WBASE;
-	w.size = 4 * GB;
-	w.ways = 1;
-	w.gran = 256;
-	w.targets[0] = hb;
+	window_desc(&w, WBASE, 4 * GB, 1,
+		    (const uint32_t[]){ hb });
 	assert_int_equal(cxlemu_topo_add_window(t, &w, NULL), 0);
 	n = r.count;
 	assert_int_equal(cxlemu_topo_set_route_retire(t, NULL, NULL), -EBUSY);
