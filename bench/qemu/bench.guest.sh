@@ -94,14 +94,7 @@ r=$cxldev/$region
 rsize=$(cat "$r/size")
 base=$(cat "$r/resource")
 info="name=$region base=$base ways=$(cat "$r/interleave_ways") gran=$(cat "$r/interleave_granularity") size=$rsize"
-p=0
-while [ $p -lt "$ways" ]; do
-	ed=$(cat "$r/target$p")
-	ep=$(basename "$(readlink -f "$cxldev/$ed/..")")
-	mem=$(basename "$(readlink -f "$cxldev/$ep/uport")")
-	info="$info pos$p=$mem:serial=$(cat "$cxldev/$mem/serial"):dpa=$(cat "$cxldev/$ed/dpa_resource")"
-	p=$((p + 1))
-done
+info="$info$(guest_region_layout "$region")"
 echo "GUEST-INFO region $info"
 
 # devdax first: the end of the region gets the pattern the host checks in

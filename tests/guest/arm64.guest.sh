@@ -112,15 +112,7 @@ fi
 # serial and DPA per position) for the host's checks of the backend files.
 region_info() {
 	r=$cxldev/$2
-	layout=
-	p=0
-	while [ "$p" -lt "$(cat "$r/interleave_ways")" ]; do
-		ed=$(cat "$r/target$p")
-		ep=$(basename "$(readlink -f "$cxldev/$ed/..")")
-		mem=$(basename "$(readlink -f "$cxldev/$ep/uport")")
-		layout="$layout pos$p=$mem:serial=$(cat "$cxldev/$mem/serial"):dpa=$(cat "$cxldev/$ed/dpa_resource")"
-		p=$((p + 1))
-	done
+	layout=$(guest_region_layout "$2")
 	echo "GUEST-INFO region $1 name=$2 base=$(cat "$r/resource") size=$(cat "$r/size") ways=$(cat "$r/interleave_ways") gran=$(cat "$r/interleave_granularity")$layout"
 }
 

@@ -19,6 +19,10 @@
 #                                 cxlmem fill (with "fill") then verify of
 #                                 BYTES from offset 0 of DEV
 # Each reports OK or FAIL under NAME and returns 0 or 1.
+#   guest_region_layout REGION    prints " posN=memX:serial=S:dpa=D" for
+#                                 every interleave position of REGION
+#                                 (regionN): the device there and the DPA
+#                                 where the region starts on it
 
 GUEST_FAILED=0
 
@@ -108,4 +112,18 @@ guest_data() {
 	fi
 	guest_fail "$1" "cxlmem verify $2 0 $3 $4"
 	return 1
+}
+
+guest_region_layout() {
+	_c=/sys/bus/cxl/devices
+	_p=0
+	_ways=$(cat "$_c/$1/interleave_ways")
+	while [ "$_p" -lt "$_ways" ]; do
+		_ed=$(cat "$_c/$1/target$_p")
+		_ep=$(basename "$(readlink -f "$_c/$_ed/..")")
+		_mem=$(basename "$(readlink -f "$_c/$_ep/uport")")
+		printf ' pos%s=%s:serial=%s:dpa=%s' "$_p" "$_mem" "$(cat "$_c/$_mem/serial")" \
+			"$(cat "$_c/$_ed/dpa_resource")"
+		_p=$((_p + 1))
+	done
 }

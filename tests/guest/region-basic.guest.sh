@@ -131,15 +131,7 @@ create() {
 	# The layout: for each position, the memdev, its serial number and the
 	# DPA where the region starts on it (the host checks the backend files
 	# with it).
-	layout=
-	p=0
-	while [ $p -lt "$ways" ]; do
-		ed=$(cat "$r/target$p")
-		ep=$(basename "$(readlink -f "$cxldev/$ed/..")")
-		mem=$(basename "$(readlink -f "$cxldev/$ep/uport")")
-		layout="$layout pos$p=$mem:serial=$(cat "$cxldev/$mem/serial"):dpa=$(cat "$cxldev/$ed/dpa_resource")"
-		p=$((p + 1))
-	done
+	layout=$(guest_region_layout "$region")
 	echo "GUEST-INFO region $1 name=$region window=${rd#decoder0.} rootdecoder=$rd start=$(cat "$cxldev/$rd/start") base=$base size=$size ways=$(cat "$r/interleave_ways") gran=$(cat "$r/interleave_granularity")$layout"
 	dax=dax${region#region}.0
 }
