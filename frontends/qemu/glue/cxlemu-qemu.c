@@ -149,6 +149,11 @@ typedef struct CxlemuWindow {
     struct cxlemu_route_pub *pub;
     const struct cxlemu_route_table *laid_out;
     GPtrArray *subs;
+    /* Translation regions (path b) of earlier layouts, for the next ones:
+     * TCG keeps, per vCPU and for good, a notifier for every IOMMU region
+     * it translated through and finds it again by the region's address,
+     * so these regions are reused, never freed while the window exists. */
+    GPtrArray *iommu_free;
     /* What the last layout chose, for `info mtree` readers and tests. */
     unsigned int nlinear, niommu;
 } CxlemuWindow;
@@ -336,13 +341,16 @@ static IOMMUTLBEntry sub_translate(IOMMUMemoryRegion *iommu, hwaddr addr,
     CxlemuWindow *w = s->w;
     CxlemuMachine *m = w->m;
     const struct cxlemu_route_table *t = cxlemu_route_pub_get(w->pub);
+    /* A pooled region gets new values at a re-layout while vCPUs may
+     * still translate through the old flat view. */
+    uint64_t unit = qatomic_read(&s->unit);
     IOMMUTLBEntry e = {
         .target_as = &m->space_as,
-        .iova = addr & ~(s->unit - 1),
-        .addr_mask = s->unit - 1,
+        .iova = addr & ~(unit - 1),
+        .addr_mask = unit - 1,
         .perm = IOMMU_NONE,
     };
-    uint64_t hpa = s->hpa + e.iova, dpa;
+    uint64_t hpa = qatomic_read(&s->hpa) + e.iova, dpa;
     uint32_t ep;
 
     if (t && !cxlemu_route(t, hpa, &ep, &dpa) && ep < m->neps && m->eps[ep]) {
@@ -569,6 +577,10 @@ static void window_clear(CxlemuWindow *w)
                                       &s->u.alias;
 
         memory_region_del_subregion(&w->fw->mr, mr);
+        if (s->iommu) {
+            g_ptr_array_add(w->iommu_free, s);
+            continue;
+        }
         /* The old flat view (vCPUs may still be inside it) and its
          * dispatch tables hold the rest; the region is finalized with
          * the subregion when they are destroyed, after an RCU grace
@@ -621,13 +633,21 @@ static void map_linear(CxlemuWindow *w, const struct cxlemu_route_extent *x)
 /* Path (b) for one extent interleaved at a page or more. */
 static void map_translated(CxlemuWindow *w, const struct cxlemu_route_extent *x)
 {
-    CxlemuSub *s = sub_new(w, x->base);
+    CxlemuSub *s;
 
-    s->iommu = true;
-    s->unit = x->unit;
-    memory_region_init_iommu(&s->u.iommu_mr, sizeof(s->u.iommu_mr),
-                             TYPE_CXLEMU_IOMMU_MR, OBJECT(s),
-                             "cxlemu-translated", x->size);
+    if (w->iommu_free->len) {
+        s = g_ptr_array_steal_index_fast(w->iommu_free, w->iommu_free->len - 1);
+        qatomic_set(&s->hpa, x->base);
+        qatomic_set(&s->unit, x->unit);
+        memory_region_set_size(MEMORY_REGION(&s->u.iommu_mr), x->size);
+    } else {
+        s = sub_new(w, x->base);
+        s->iommu = true;
+        s->unit = x->unit;
+        memory_region_init_iommu(&s->u.iommu_mr, sizeof(s->u.iommu_mr),
+                                 TYPE_CXLEMU_IOMMU_MR, OBJECT(s),
+                                 "cxlemu-translated", x->size);
+    }
     memory_region_add_subregion_overlap(&w->fw->mr, x->base - w->fw->base,
                                         MEMORY_REGION(&s->u.iommu_mr), 1);
     g_ptr_array_add(w->subs, s);
@@ -2116,6 +2136,7 @@ static bool add_window(CxlemuMachine *m, CXLFixedWindow *fw, uint32_t index,
     w->index = id;
     w->pub = cxlemu_topo_routes(m->topo, id);
     w->subs = g_ptr_array_new();
+    w->iommu_free = g_ptr_array_new();
     fw->cxlemu = w;
     /* Per-access routing needs no BQL: route tables are read under RCU,
      * the endpoint table never moves, the memory is the backends'. */
