@@ -13,6 +13,7 @@
 #      2-way region over both; the host finds the data in the two backends.
 # The cxlemu-vcs QOM object (qom-get) reports every binding on the way.
 #   tests/guest/vcs.sh [--qemu PATH] [--image DIR] [--timeout SECONDS]
+# KEEP=1 keeps the work directory (console, QEMU log, backends) in /dev/shm.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/host-lib.sh"
