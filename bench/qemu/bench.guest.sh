@@ -21,7 +21,7 @@
 . /usr/share/guest/lib.sh
 
 arg() {
-	sed -n "s/.* bench\.$1=\([^ ]*\).*/\1/p" /proc/cmdline
+	guest_arg "bench.$1"
 }
 ways=$(arg ways)
 gran=$(arg gran)

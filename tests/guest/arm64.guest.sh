@@ -25,7 +25,7 @@
 . /usr/share/guest/lib.sh
 
 arg() {
-	sed -n "s/.* test\.$1=\([^ ]*\).*/\1/p" /proc/cmdline
+	guest_arg "test.$1"
 }
 seed=$(arg seed)
 seed=${seed:-1}

@@ -5,7 +5,7 @@
 # devdax and writes a pattern the host checks in the backend files.
 . /usr/share/guest/lib.sh
 
-seed=$(sed -n 's/.*test.seed=\([0-9]*\).*/\1/p' /proc/cmdline)
+seed=$(guest_arg test.seed)
 bytes=4194304
 if ! guest_wait 20 test -e /sys/bus/cxl/devices/region0/size; then
 	guest_fail assemble "Linux assembled no region: $(dmesg | grep -i -E 'cxl|region' | tail -n 5 | tr '\n' ' ')"

@@ -9,6 +9,9 @@
 #   guest_run NAME CMD...         runs CMD, echoes its output, OK or FAIL
 #   guest_wait SECONDS CMD...     retries CMD until it succeeds or SECONDS pass
 #   guest_now                     seconds since boot (/proc/uptime)
+#   guest_arg KEY                 the value of KEY=VALUE on the kernel
+#                                 command line (run-guest.sh --append), or
+#                                 nothing
 # CXL regions (cxl, daxctl and cxlmem from the image):
 #   guest_region NAME WAYS GRAN MEMDEV...
 #                                 a volatile region in root decoder0.0 over
@@ -25,6 +28,11 @@
 #                                 where the region starts on it
 
 GUEST_FAILED=0
+
+guest_arg() {
+	_k=$(printf '%s' "$1" | sed 's/\./\\./g')
+	sed -n "s/.* $_k=\([^ ]*\).*/\1/p" /proc/cmdline
+}
 
 guest_now() {
 	cut -d' ' -f1 /proc/uptime

@@ -5,7 +5,7 @@
 # boot carries data.
 . /usr/share/guest/lib.sh
 
-seed=$(sed -n 's/.*test.seed=\([0-9]*\).*/\1/p' /proc/cmdline)
+seed=$(guest_arg test.seed)
 bytes=4194304
 if ! guest_wait 10 test -e /sys/bus/cxl/devices/mem0; then
 	guest_fail boot-device "no mem0"

@@ -33,7 +33,7 @@
 . /usr/share/guest/lib.sh
 
 arg() {
-	sed -n "s/.* test\.$1=\([^ ]*\).*/\1/p" /proc/cmdline
+	guest_arg "test.$1"
 }
 ways=$(arg ways)
 spec_a=$(arg a)

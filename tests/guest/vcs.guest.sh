@@ -3,15 +3,15 @@
 # vPPBs as the fabric manager unbinds and binds them (pciehp, cxl_pci).
 . /usr/share/guest/lib.sh
 
-seed=$(sed -n 's/.*test.seed=\([0-9]*\).*/\1/p' /proc/cmdline)
+seed=$(guest_arg test.seed)
 bytes=4194304
 
 # memdev_of SERIAL: the memdev (memN) whose device has that serial number.
 memdev_of() {
-	for m in /sys/bus/cxl/devices/mem*; do
-		[ -e "$m/serial" ] || continue
-		if [ $(($(cat "$m/serial"))) -eq "$1" ]; then
-			basename "$m"
+	for _d in /sys/bus/cxl/devices/mem*; do
+		[ -e "$_d/serial" ] || continue
+		if [ $(($(cat "$_d/serial"))) -eq "$1" ]; then
+			basename "$_d"
 			return 0
 		fi
 	done
@@ -40,14 +40,23 @@ both_gone() {
 	! memdev_of 1 > /dev/null && ! memdev_of 2 > /dev/null
 }
 
-# Serial 2 below vPPB 0 (slot 4).
-step2_ready() {
-	_m=$(memdev_of 2) && below_slot "$_m" 4
+# in_slot SERIAL SLOT: the device with that serial sits in that slot.
+in_slot() {
+	_m=$(memdev_of "$1") && below_slot "$_m" "$2"
 }
 
-# Serial 1 below vPPB 1 (slot 5).
-step3_ready() {
-	_m=$(memdev_of 1) && below_slot "$_m" 5
+# rebound NAME SERIAL SLOT WHAT: waits for the device with SERIAL to appear
+# in SLOT (a bind's hot-add), reports it; its memdev in $m.  Stops the test
+# when it does not come.
+rebound() {
+	if guest_wait 90 in_slot "$2" "$3"; then
+		m=$(memdev_of "$2")
+		guest_ok "$1" "serial $2 ($m) now in slot $3 ($4)"
+		return 0
+	fi
+	guest_fail "$1" "serial $2 not in slot $3: $(ls /sys/bus/cxl/devices | tr '\n' ' ')"
+	dmesg | tail -n 20
+	exit 1
 }
 
 unregion() {
@@ -86,14 +95,8 @@ else
 fi
 sleep 1
 echo "GUEST-VCS-GONE"
-if guest_wait 90 step2_ready; then
-	m2=$(memdev_of 2)
-	guest_ok rebind-1 "serial 2 ($m2) now in slot 4 (vPPB 0 bound to port 1)"
-else
-	guest_fail rebind-1 "serial 2 not in slot 4: $(ls /sys/bus/cxl/devices | tr '\n' ' ')"
-	dmesg | tail -n 20
-	exit 1
-fi
+rebound rebind-1 2 4 "vPPB 0 bound to port 1"
+m2=$m
 region region-2 1 "$m2" || exit 1
 # The data written before the rebinding, read back below the other vPPB.
 guest_data data-2 /dev/dax0.0 "$bytes" "$seed"
@@ -101,14 +104,8 @@ unregion
 echo "GUEST-VCS-STEP2"
 
 # --- 3: serial 1 back below vPPB 1 (slot 5); a 2-way region over both.
-if guest_wait 90 step3_ready; then
-	m1=$(memdev_of 1)
-	guest_ok rebind-2 "serial 1 ($m1) now in slot 5 (vPPB 1 bound to port 0)"
-else
-	guest_fail rebind-2 "serial 1 not in slot 5: $(ls /sys/bus/cxl/devices | tr '\n' ' ')"
-	dmesg | tail -n 20
-	exit 1
-fi
+rebound rebind-2 1 5 "vPPB 1 bound to port 0"
+m1=$m
 region region-3 2 "$m1" "$m2" || exit 1
 guest_data data-3 /dev/dax0.0 "$bytes" "$((seed + 1))" fill
 guest_status
