@@ -23,6 +23,7 @@ hostmem=$(build_host_cxlmem) || { echo "vcs: cannot build cxlmem for the host" >
 trap 'kill "${driver:-}" 2> /dev/null || true; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 seed=$((RANDOM + 1))
 vcsobj=/machine/peripheral/swcci/vcs[0]
+cci="cxl-switch-mailbox-cci,bus=rp0,addr=0.1,target=us0,id=swcci,fm-socket=$work/"
 # shellcheck disable=SC2054 # QEMU options are comma lists
 topo=(
 	-trace cxlemu_setup
@@ -32,7 +33,7 @@ topo=(
 	-device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1
 	-device cxl-rp,port=0,bus=cxl.1,id=rp0,chassis=0,slot=0
 	-device cxl-upstream,port=2,bus=rp0,id=us0,multifunction=on,addr=0.0
-	-device "cxl-switch-mailbox-cci,bus=rp0,addr=0.1,target=us0,id=swcci,fm-socket=$work/fm.sock"
+	-device "${cci}fm.sock"
 	-device cxl-downstream,port=0,bus=us0,id=swport0,chassis=0,slot=4
 	-device cxl-downstream,port=1,bus=us0,id=swport1,chassis=0,slot=5
 	-device cxl-type3,bus=swport0,volatile-memdev=cxl-mem0,id=cxl-vmem0,sn=1
@@ -109,6 +110,23 @@ driver() {
 driver > "$work/driver.out" 2>&1 &
 driver=$!
 status=0
+# A file already where fm-socket points (a stale socket): QEMU stops with
+# the reason instead of running without the FM socket.
+stale=()
+for a in "${topo[@]}"; do
+	[ "$a" = "${cci}fm.sock" ] && a="${cci}stale.sock"
+	stale+=("$a")
+done
+: > "$work/stale.sock"
+if out=$(timeout 60 "$qemu" -M q35,cxl=on -m 1G -nodefaults -display none -S "${stale[@]}" 2>&1); then
+	echo "HOST-FAIL QEMU started with a stale FM socket file"
+	status=1
+elif grep -q "FM socket '$work/stale.sock': Address already in use (remove the stale socket first)" <<< "$out"; then
+	echo "HOST-OK a stale FM socket file stops QEMU with the reason"
+else
+	echo "HOST-FAIL stale FM socket: $(echo "$out" | tail -n 3 | tr '\n' ' ')"
+	status=1
+fi
 "$here/run-guest.sh" --qemu "$qemu" --arch x86_64 --image "$image" \
 	--script "$here/vcs.guest.sh" --timeout "$timeout" --log "$work/console.log" \
 	--qemu-log "$work/qemu.log" --append "test.seed=$seed" -- "${topo[@]}" |

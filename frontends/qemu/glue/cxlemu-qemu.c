@@ -1590,8 +1590,9 @@ static bool sw_fm_socket(CxlemuMachine *m, CxlemuSwitch *s, const char *path,
         rc = cxlemu_fmsock_server_new(m->ctx, s->fm.cci, fd, &s->fm_srv);
     }
     if (rc) {
+        /* The negative errno of socket(), bind() or listen(). */
         error_setg(errp, "libcxlemu: FM socket '%s': %s%s", path,
-                   cxlemu_strerror(rc),
+                   g_strerror(-rc),
                    rc == -EADDRINUSE ? " (remove the stale socket first)" : "");
         cci_stop(&s->fm);
         return false;
@@ -1677,12 +1678,6 @@ static bool add_switch_cci(CxlemuMachine *m, CSWMBCCIDev *dev, Error **errp)
     if (rc) {
         error_setg(errp, "libcxlemu: cannot model the switch CCI of '%s': %s",
                    DEVICE(usp)->id ?: "cxl-upstream", cxlemu_strerror(rc));
-        cxlemu_switch_free(s->sw);
-        g_free(s);
-        return false;
-    }
-    if (dev->cxlemu_fm_socket && !sw_fm_socket(m, s, dev->cxlemu_fm_socket, errp)) {
-        cci_stop(&s->mbox);
         cxlemu_switch_free(s->sw);
         g_free(s);
         return false;
@@ -2358,6 +2353,13 @@ void cxlemu_qemu_setup(CXLState *state, Error **errp)
         CSWMBCCIDev *dev = CXL_SWITCH_MAILBOX_CCI(sw->mbox.pdev);
 
         dev->cci->cxlemu = &sw->mbox;
+        /* An FM socket that cannot be served stops QEMU with the reason
+         * (a stale socket file, a bad path): the user asked for it, and
+         * QEMU's own emulation has none to fall back to. */
+        if (dev->cxlemu_fm_socket &&
+            !sw_fm_socket(m, sw, dev->cxlemu_fm_socket, errp)) {
+            return;
+        }
     }
     trace_cxlemu_setup(cxlemu_topo_count(m->topo), m->nwins);
     /* Firmware regions that cannot be programmed stop QEMU here, with the
